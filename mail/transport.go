@@ -1,0 +1,302 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Protocol names a mail protocol; it selects default ports and lets a
+// custom dialer (the sandbox) route connections.
+type Protocol string
+
+// The protocols the engine speaks.
+const (
+	SMTP Protocol = "smtp"
+	POP3 Protocol = "pop3"
+	IMAP Protocol = "imap"
+)
+
+// Security is the TLS mode of a connection.
+type Security int
+
+// TLS modes.
+const (
+	Plain       Security = iota // no TLS
+	StartTLS                    // upgrade with STARTTLS/STLS; refuse to continue without it
+	ImplicitTLS                 // TLS from the first byte (SMTPS, POP3S, IMAPS)
+)
+
+func (s Security) String() string {
+	switch s {
+	case StartTLS:
+		return "STARTTLS"
+	case ImplicitTLS:
+		return "implicit TLS"
+	}
+	return "plain"
+}
+
+// SecurityFor maps the AdvPL SetUseSSL/SetUseTLS flags to a mode:
+// SSL (with or without TLS) is implicit TLS, TLS alone is STARTTLS.
+func SecurityFor(useSSL, useTLS bool) Security {
+	switch {
+	case useSSL:
+		return ImplicitTLS
+	case useTLS:
+		return StartTLS
+	}
+	return Plain
+}
+
+// DefaultPort returns the standard port of proto in mode sec:
+// SMTP 25/587/465, POP3 110/995, IMAP 143/993.
+func DefaultPort(proto Protocol, sec Security) int {
+	switch proto {
+	case SMTP:
+		switch sec {
+		case ImplicitTLS:
+			return 465
+		case StartTLS:
+			return 587
+		}
+		return 25
+	case POP3:
+		if sec == ImplicitTLS {
+			return 995
+		}
+		return 110
+	case IMAP:
+		if sec == ImplicitTLS {
+			return 993
+		}
+		return 143
+	}
+	return 0
+}
+
+// Endpoint is where to connect and how.
+type Endpoint struct {
+	Host     string
+	Port     int // 0 means DefaultPort
+	Security Security
+}
+
+// Addr returns host:port with the default port filled in.
+func (e Endpoint) Addr(proto Protocol) string {
+	port := e.Port
+	if port == 0 {
+		port = DefaultPort(proto, e.Security)
+	}
+	return net.JoinHostPort(e.Host, strconv.Itoa(port))
+}
+
+// SplitHostPort accepts "host", "host:port" or "[v6]:port". The port is 0
+// when absent. A non-numeric port is an ErrInvalidArgument error.
+func SplitHostPort(s string) (host string, port int, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", 0, nil
+	}
+	h, p, splitErr := net.SplitHostPort(s)
+	if splitErr != nil {
+		// No port, or a bare IPv6 address.
+		return strings.Trim(s, "[]"), 0, nil
+	}
+	n, convErr := strconv.Atoi(p)
+	if convErr != nil || n < 0 || n > 65535 {
+		return "", 0, NewError(ErrInvalidArgument, "parse server address", "", fmt.Errorf("bad port %q in %q", p, s))
+	}
+	return h, n, nil
+}
+
+// DialFunc opens the raw (pre-TLS) connection to ep for proto. Hosts and the
+// sandbox override it to route connections; the default dials TCP.
+type DialFunc func(ctx context.Context, proto Protocol, ep Endpoint) (net.Conn, error)
+
+// TokenFunc returns a fresh OAuth2 access token for user (XOAUTH2).
+type TokenFunc func(ctx context.Context, user string) (string, error)
+
+// Transport holds what every connection needs: configuration, how to dial,
+// which CAs to trust, where the trace goes and where OAuth2 tokens come from.
+// A Transport is safe for concurrent use once built.
+type Transport struct {
+	Config *Config
+	// Dial replaces the TCP dialer when set.
+	Dial DialFunc
+	// RootCAs, when set, are trusted in addition to the system pool and CAFile.
+	RootCAs *x509.CertPool
+	// Trace receives the protocol trace when not nil (already redacted by the clients).
+	Trace io.Writer
+	// Token supplies OAuth2 access tokens for XOAUTH2 when a script passes an
+	// empty "oauth2:" password.
+	Token TokenFunc
+}
+
+// NewTransport returns a Transport for cfg (DefaultConfig when nil). When
+// cfg.Trace is set the trace goes to cfg.TraceFile or stderr.
+func NewTransport(cfg *Config) (*Transport, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	t := &Transport{Config: cfg}
+	if cfg.Trace {
+		if cfg.TraceFile != "" {
+			f, err := os.OpenFile(cfg.TraceFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, fmt.Errorf("open MailTraceFile: %w", err)
+			}
+			t.Trace = f
+		} else {
+			t.Trace = os.Stderr
+		}
+	}
+	return t, nil
+}
+
+func (t *Transport) config() *Config {
+	if t == nil || t.Config == nil {
+		return DefaultConfig()
+	}
+	return t.Config
+}
+
+// TLSConfig returns the client TLS configuration for host: system roots plus
+// CAFile plus RootCAs, verification on unless host is listed in
+// TLSInsecureHosts, minimum version from the config.
+func (t *Transport) TLSConfig(host string) (*tls.Config, error) {
+	cfg := t.config()
+	tc := &tls.Config{ServerName: host, MinVersion: cfg.MinTLSVersion}
+	if tc.MinVersion == 0 {
+		tc.MinVersion = tls.VersionTLS12
+	}
+	if cfg.CAFile != "" || (t != nil && t.RootCAs != nil) {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if cfg.CAFile != "" {
+			pem, err := os.ReadFile(cfg.CAFile)
+			if err != nil {
+				return nil, NewError(ErrFile, "read [Mail] CAFile", "", err)
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, NewError(ErrFile, "read [Mail] CAFile", "", fmt.Errorf("%s holds no PEM certificate", cfg.CAFile))
+			}
+		}
+		tc.RootCAs = pool
+	}
+	if t != nil && t.RootCAs != nil {
+		// x509.CertPool has no merge: verify against either pool by hand.
+		extra := t.RootCAs
+		base := tc.RootCAs
+		tc.InsecureSkipVerify = true // verification is done below, against both pools
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			return verifyEither(cs, host, base, extra)
+		}
+	}
+	if cfg.Insecure(host) {
+		tc.InsecureSkipVerify = true
+		tc.VerifyConnection = nil
+	}
+	return tc, nil
+}
+
+// verifyEither verifies the peer chain against base (nil = system) or extra.
+func verifyEither(cs tls.ConnectionState, host string, base, extra *x509.CertPool) error {
+	if len(cs.PeerCertificates) == 0 {
+		return fmt.Errorf("tls: server sent no certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range cs.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	opts := x509.VerifyOptions{DNSName: host, Intermediates: inter}
+	opts.Roots = extra
+	if _, err := cs.PeerCertificates[0].Verify(opts); err == nil {
+		return nil
+	}
+	opts.Roots = base
+	_, err := cs.PeerCertificates[0].Verify(opts)
+	return err
+}
+
+// DialConn opens a connection to ep for proto within timeout, performing the
+// TLS handshake for ImplicitTLS. STARTTLS is left to the protocol client.
+// Errors are *Error values with the right code.
+func (t *Transport) DialConn(ctx context.Context, proto Protocol, ep Endpoint, timeout time.Duration) (net.Conn, error) {
+	if ep.Host == "" {
+		return nil, NewError(ErrNotInitialized, fmt.Sprintf("%s connect", proto), "", fmt.Errorf("no server name"))
+	}
+	addr := ep.Addr(proto)
+	op := fmt.Sprintf("%s connect %s (%s)", proto, addr, ep.Security)
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var conn net.Conn
+	var err error
+	if t != nil && t.Dial != nil {
+		conn, err = t.Dial(ctx, proto, ep)
+	} else {
+		var d net.Dialer
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, Classify(op, err)
+	}
+	if ep.Security != ImplicitTLS {
+		return conn, nil
+	}
+	tc, err := t.TLSConfig(ep.Host)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	tlsConn := tls.Client(conn, tc)
+	if err := tlsConn.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, TLSError(op, err)
+	}
+	return tlsConn, nil
+}
+
+// TLSError classifies a handshake error: certificate problems become
+// ErrCertUntrusted with an explanation; a non-TLS peer (plain port)
+// becomes ErrTLSHandshake with a hint.
+func TLSError(op string, err error) *Error {
+	e := Classify(op, err)
+	switch e.Code {
+	case ErrCertUntrusted:
+		e.Reply = CertificateProblem(err)
+	case ErrConnectionLost, ErrTLSHandshake:
+		e.Code = ErrTLSHandshake
+		e.Reply = "the server did not answer TLS; is the port plain (use SetUseTLS/STARTTLS, or the TLS port)?"
+	}
+	return e
+}
+
+// Tracef writes one line to the trace, if any.
+func (t *Transport) Tracef(format string, args ...any) {
+	if t == nil || t.Trace == nil {
+		return
+	}
+	fmt.Fprintf(t.Trace, format+"\n", args...)
+}
+
+// CheckLine rejects values that would break or inject into a protocol
+// command line: CR, LF and NUL.
+func CheckLine(what, v string) error {
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return NewError(ErrInvalidArgument, what, "", fmt.Errorf("%s contains a line break", what))
+	}
+	return nil
+}
