@@ -107,9 +107,9 @@ func LoadINI(name string, data []byte) (*ini.File, error) {
 		return nil, err
 	}
 	f, err := ini.LoadSources(ini.LoadOptions{
-		Insensitive:              true,
-		IgnoreInlineComment:      true,
-		AllowBooleanKeys:         false,
+		Insensitive: true,
+		// "key=value ; note" is a comment only after a space, so passwords
+		// may contain ';' and '#'.
 		SpaceBeforeInlineComment: true,
 	}, data)
 	if err != nil {
