@@ -26,8 +26,8 @@ type Config struct {
 	// advmail's AuthCramMD5 and AuthXOAuth2. All default to allowed.
 	AuthLogin, AuthPlain, AuthNTLM, AuthCramMD5, AuthXOAuth2 bool
 
-	// ExtendSMTP selects EHLO (true, the default) or plain HELO (ExtendSMTP=0).
-	// With HELO no extension is available, so STARTTLS and AUTH are not either.
+	// ExtendSMTP mirrors the TOTVS key. It is informational: the SMTP client
+	// always says EHLO and falls back to HELO when the server refuses EHLO.
 	ExtendSMTP bool
 
 	// MinTLSVersion is derived from TLSVersion/SSLVersion (a tls.VersionTLS* value).
