@@ -1,0 +1,262 @@
+// Command advmail runs AdvPL-style mail scripts written in Lua.
+//
+// Usage:
+//
+//	advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]
+//	advmail version
+//	advmail help [COMMAND]
+//
+// Exit status: 0 on success, 1 when the script fails (the message, with
+// file:line, goes to stderr), 2 on usage errors. A script ending with
+// os.exit(n) exits with n.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+
+	advrt "github.com/advmail/advmail/runtime"
+)
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitScript = 1
+	exitUsage  = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; when
+// empty the module version from the build info is used.
+var version = ""
+
+// command is one subcommand. To add one, append it to commands.
+type command struct {
+	name    string
+	args    string // argument synopsis for the usage text
+	summary string
+	run     func(ctx context.Context, env *env, args []string) int
+}
+
+// env is what a command may use: its output streams.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "[--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]",
+			"run a Lua mail script", cmdRun},
+		{"version", "", "print the advmail version", cmdVersion},
+		{"help", "[COMMAND]", "show help for advmail or a command", cmdHelp},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches args to a subcommand and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-version", "--version":
+		name = "version"
+	}
+	if c := findCommand(name); c != nil {
+		return c.run(ctx, e, args[1:])
+	}
+	fmt.Fprintf(stderr, "advmail: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// usage writes the general help text.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "advmail runs AdvPL-style mail scripts (TMailManager, TMailMessage, MailSend, …) written in Lua.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  advmail %s %s\n", c.name, c.args)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, `Run "advmail help COMMAND" for the options of a command.`)
+}
+
+func cmdHelp(_ context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stdout)
+		return exitOK
+	}
+	c := findCommand(args[0])
+	if c == nil {
+		fmt.Fprintf(e.stderr, "advmail help: unknown command %q\n", args[0])
+		return exitUsage
+	}
+	if c.name == "run" {
+		fs, _ := runFlags(e.stdout)
+		fs.Usage()
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "Usage: advmail %s %s\n\n%s\n", c.name, c.args, c.summary)
+	return exitOK
+}
+
+func cmdVersion(_ context.Context, e *env, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(e.stderr, "advmail version: takes no arguments")
+		return exitUsage
+	}
+	fmt.Fprintf(e.stdout, "advmail %s\n", versionString())
+	return exitOK
+}
+
+// versionString returns the version and the Go toolchain it was built with.
+func versionString() string {
+	v := version
+	goVersion := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	if goVersion != "" {
+		return v + " (" + goVersion + ")"
+	}
+	return v
+}
+
+// runOptions are the flags of advmail run.
+type runOptions struct {
+	config     string
+	trace      bool
+	sandbox    bool
+	sandboxDir string
+}
+
+func runFlags(out io.Writer) (*flag.FlagSet, *runOptions) {
+	o := &runOptions{}
+	fs := flag.NewFlagSet("advmail run", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.config, "config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
+	fs.BoolVar(&o.trace, "trace", false, "write the protocol trace to stderr (passwords are redacted)")
+	fs.BoolVar(&o.sandbox, "sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
+	fs.StringVar(&o.sandboxDir, "sandbox-dir", "", "with --sandbox, save the captured messages there as .eml files")
+	fs.Usage = func() {
+		fmt.Fprintln(out, "Usage: advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]")
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.")
+		fmt.Fprintln(out, "Options must come before the script name.")
+		fmt.Fprintln(out)
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+func cmdRun(ctx context.Context, e *env, args []string) int {
+	fs, o := runFlags(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // usage already written
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "advmail run: missing script name")
+		fs.Usage()
+		return exitUsage
+	}
+	if o.sandboxDir != "" && !o.sandbox {
+		fmt.Fprintln(e.stderr, "advmail run: --sandbox-dir needs --sandbox")
+		return exitUsage
+	}
+	script, scriptArgs := fs.Arg(0), fs.Args()[1:]
+
+	rt, err := advrt.New(advrt.Options{
+		ConfigPath: o.config,
+		Stdout:     e.stdout,
+		Stderr:     e.stderr,
+		Sandbox:    o.sandbox,
+		Trace:      o.trace,
+		Libs:       advrt.Libs{Unrestricted: true},
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		return exitScript
+	}
+	runErr := rt.DoFile(ctx, script, scriptArgs...)
+	code := exitOK
+	if runErr != nil {
+		code = report(e.stderr, runErr)
+	}
+	if o.sandbox {
+		if err := rt.SandboxReport(e.stderr, o.sandboxDir); err != nil {
+			fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+			if code == exitOK {
+				code = exitScript
+			}
+		}
+	}
+	if err := rt.Close(); err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+	}
+	return code
+}
+
+// report writes a script failure to w and returns the exit status.
+func report(w io.Writer, err error) int {
+	var exit *advrt.ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	var se *advrt.ScriptError
+	if errors.As(err, &se) {
+		msg := se.Message
+		if errors.Is(err, context.Canceled) {
+			msg += " (interrupted)"
+		}
+		fmt.Fprintf(w, "advmail: %s\n", msg)
+		if tb := strings.TrimSpace(se.Traceback); tb != "" && tb != "stack traceback:" {
+			fmt.Fprintln(w, tb)
+		}
+		return exitScript
+	}
+	fmt.Fprintf(w, "advmail: %v\n", err)
+	return exitScript
+}
