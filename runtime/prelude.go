@@ -295,6 +295,14 @@ func init() {
 			p("cSection", "C", "section"), p("cKey", "C", "key"), o("cFile", "C", "ini file (default: the server ini)")),
 			fnDeleteKeyINI},
 
+		// System parameters (SX6), read from the [Parameters] section of the server ini.
+		{spec("GetMV", "Returns system parameter cParam from [Parameters] of the server ini (nil when absent, or xDefault).",
+			r1("xValue", "U", ""), p("cParam", "C", "parameter name, e.g. MV_RELSERV"), o("lHelp", "L", "ignored"),
+			o("xDefault", "U", "value when absent; its type converts the stored text")), fnGetMV},
+		{spec("SuperGetMV", "Returns system parameter cParam from [Parameters] of the server ini, or xDefault; the type of xDefault converts the stored text (\".T.\"/\".F.\" are logical).",
+			r1("xValue", "U", ""), p("cParam", "C", "parameter name, e.g. MV_RELSERV"), o("lHelp", "L", "ignored"),
+			o("xDefault", "U", "value when absent"), o("cFilial", "C", "ignored")), fnGetMV},
+
 		// Classes.
 		{spec("FindClass", "Reports whether a class exists (TMailManager, TMailMessage, TMailMng, …).", r1("lFound", "L", ""),
 			p("cClass", "C", "class name")), fnFindClass},
@@ -950,6 +958,45 @@ func fnDeleteKeyINI(c fcall) int {
 		return c.push(lua.LFalse)
 	}
 	return c.push(lua.LTrue)
+}
+
+// System parameters.
+
+// parametersSection is the server ini section that stands in for SX6.
+const parametersSection = "Parameters"
+
+// fnGetMV implements GetMV and SuperGetMV: the stored text converted to the
+// type of the default (".T."/".F." always give a logical).
+func fnGetMV(c fcall) int {
+	name := strings.TrimSpace(c.str(1))
+	def := c.L.Get(3)
+	raw, ok := c.r.srv.get(parametersSection, name)
+	if !ok {
+		return c.push(def)
+	}
+	return c.push(mvValue(raw, def))
+}
+
+// mvValue converts the text of a parameter to the type of def.
+func mvValue(raw string, def lua.LValue) lua.LValue {
+	v := strings.TrimSpace(raw)
+	switch strings.ToUpper(v) {
+	case ".T.":
+		return lua.LTrue
+	case ".F.":
+		return lua.LFalse
+	}
+	switch def.(type) {
+	case lua.LNumber:
+		return lua.LNumber(val(v))
+	case lua.LBool:
+		switch strings.ToUpper(v) {
+		case "T", "TRUE", "1", "S", "Y":
+			return lua.LTrue
+		}
+		return lua.LFalse
+	}
+	return lua.LString(raw)
 }
 
 // Classes.

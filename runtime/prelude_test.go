@@ -476,3 +476,33 @@ func TestPreludeFuncsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestGetMV(t *testing.T) {
+	ini := "[Mail]\nProtocol=POP3\n[parameters]\nMV_RELSERV=smtp.x.com:587\nmv_relauth=.T.\nMV_RELSSL=.f.\nMV_RELTIME=120\nMV_RELPSW=123456\nMV_FLAG=1\n"
+	r, err := New(Options{INI: []byte(ini)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tests := []struct{ code, want string }{
+		{`return SuperGetMV("MV_RELSERV", false, "x")`, "smtp.x.com:587"},
+		{`return SuperGetMV("MV_RELAUTH", false, false)`, "true"},
+		{`return supergetmv("MV_RELSSL", false, true)`, "false"},
+		{`return SuperGetMV("MV_RELTIME", false, 60) + 1`, "121"},
+		{`return type(SuperGetMV("MV_RELPSW", false, ""))`, "string"},
+		{`return SuperGetMV("MV_FLAG", false, false)`, "true"},
+		{`return SuperGetMV("MV_MISSING", false, 42)`, "42"},
+		{`return GetMV("MV_MISSING") == nil`, "true"},
+		{`return GetMV("MV_RELSERV")`, "smtp.x.com:587"},
+	}
+	for _, tt := range tests {
+		vals, err := r.Eval(context.Background(), "test", tt.code)
+		if err != nil {
+			t.Errorf("%s: %v", tt.code, err)
+			continue
+		}
+		if len(vals) != 1 || vals[0].String() != tt.want {
+			t.Errorf("%s = %v, want %s", tt.code, vals, tt.want)
+		}
+	}
+}
