@@ -15,4 +15,5 @@ require (
 	github.com/peterh/liner v1.2.3 // indirect
 	github.com/yuin/gopher-lua v1.1.2 // indirect
 	golang.org/x/sys v0.48.0 // indirect
+	golang.org/x/text v0.14.0 // indirect
 )

@@ -1,9 +1,14 @@
 package mail
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	netmail "net/mail"
+	"strings"
+	"unicode/utf8"
 )
 
 // Header is one header field, name as written, value decoded to UTF-8.
@@ -27,13 +32,16 @@ type Attachment struct {
 
 // Message is an e-mail in the shape of TMailMessage. Address fields hold the
 // lists as scripts write them ("João <j@x>; b@y"); Build encodes them.
+//
+// Text fields that are not valid UTF-8 (AdvPL sources are often written in
+// Windows-1252) are read as Windows-1252 when the message is built.
 type Message struct {
 	From, To, Cc, Bcc, ReplyTo string
 	Subject                    string
 	Body                       string // the body as set by the script / the HTML (else text) body when parsed
 	BodyType                   string // "text/html" (default) or "text/plain"
 	MessageID                  string // without angle brackets; generated when empty
-	Date                       string // RFC 5322 date; now when empty
+	Date                       string // RFC 5322 date; now when empty or unparseable (e.g. "25/11/2026")
 	XMailer                    string
 	Priority                   int      // X-Priority 1..5; 0 means unset (3)
 	ConfirmRead                bool     // Disposition-Notification-To: ReplyTo, else From
@@ -48,25 +56,252 @@ var errNotImplemented = errors.New("not implemented yet")
 
 // ParseAddressList parses a recipient list separated by ';' or ',', with
 // optional display names (quoted or not, RFC 2047 encoded or raw UTF-8).
-func ParseAddressList(s string) ([]*netmail.Address, error) { return nil, errNotImplemented }
+// Empty entries (trailing or doubled separators, blanks) are skipped. An entry
+// that is not an address gives an *Error with code ErrInvalidArgument naming
+// the entry. An empty list gives no addresses and no error.
+func ParseAddressList(s string) ([]*netmail.Address, error) {
+	// Line breaks are only folding here: the addresses are re-formatted
+	// when the message is built, so they cannot inject header lines.
+	s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\t", " ").Replace(toUTF8(s))
+	var out []*netmail.Address
+	for _, entry := range splitAddressList(s) {
+		a, err := parseAddress(entry)
+		if err != nil {
+			return nil, NewError(ErrInvalidArgument, "parse address list", "",
+				fmt.Errorf("invalid address %q: %w", entry, err))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
 
-// Recipients returns the envelope recipients: To, Cc and Bcc addr-specs.
-func (m *Message) Recipients() ([]string, error) { return nil, errNotImplemented }
+// parseAddress parses one entry of a list: "Name <a@b>", "\"Name\" <a@b>",
+// "<a@b>", "a@b" or "a@b (Name)", the name possibly RFC 2047 encoded.
+func parseAddress(entry string) (*netmail.Address, error) {
+	p := netmail.AddressParser{WordDecoder: wordDecoder}
+	a, err := p.Parse(entry)
+	if err != nil {
+		// Unquoted display names with characters net/mail refuses
+		// ("Fulano (TI) <f@x>", "Silva & Filhos <s@x>"): take the angle
+		// address and keep the rest as the name.
+		open := strings.LastIndexByte(entry, '<')
+		if open < 0 || !strings.HasSuffix(entry, ">") {
+			return nil, err
+		}
+		addr, aerr := p.Parse(entry[open:])
+		if aerr != nil {
+			return nil, err
+		}
+		addr.Name = strings.Trim(strings.TrimSpace(entry[:open]), `"`)
+		a = addr
+	}
+	// net/mail leaves encoded words inside quoted strings alone (decode them
+	// as mail clients do) and may decode words into invalid UTF-8.
+	a.Name = decodeWords(a.Name)
+	return a, nil
+}
 
-// Sender returns the envelope sender (the addr-spec of From).
-func (m *Message) Sender() (string, error) { return "", errNotImplemented }
+// splitAddressList splits s at ',' and ';' outside quoted strings, comments
+// and angle brackets, trimming entries and dropping empty ones.
+func splitAddressList(s string) []string {
+	var (
+		out     []string
+		start   int
+		quoted  bool
+		escaped bool
+		depth   int // parentheses
+		angle   bool
+	)
+	add := func(e string) {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\' && (quoted || depth > 0):
+			escaped = true
+		case quoted:
+			if c == '"' {
+				quoted = false
+			}
+		case c == '"':
+			quoted = true
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth > 0:
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		case (c == ',' || c == ';') && !angle:
+			add(s[start:i])
+			start = i + 1
+		}
+	}
+	add(s[start:])
+	return out
+}
 
-// WriteTo writes the message in RFC 5322 form (Bcc never included).
-func (m *Message) WriteTo(w io.Writer) (int64, error) { return 0, errNotImplemented }
+// Recipients returns the envelope recipients: To, Cc and Bcc addr-specs,
+// without duplicates (compared without regard to case), in order. It fails
+// with ErrInvalidArgument when a list is malformed and with ErrNoRecipients
+// when there is nobody to send to.
+func (m *Message) Recipients() ([]string, error) {
+	var out []string
+	seen := make(map[string]bool)
+	for _, f := range []struct{ name, list string }{{"To", m.To}, {"Cc", m.Cc}, {"Bcc", m.Bcc}} {
+		addrs, err := ParseAddressList(f.list)
+		if err != nil {
+			return nil, fieldError(f.name, err)
+		}
+		for _, a := range addrs {
+			key := strings.ToLower(a.Address)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, a.Address)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, NewError(ErrNoRecipients, "message recipients", "", errors.New("To, Cc and Bcc are empty"))
+	}
+	return out, nil
+}
 
-// Bytes returns the message in RFC 5322 form.
-func (m *Message) Bytes() ([]byte, error) { return nil, errNotImplemented }
+// Sender returns the envelope sender (the addr-spec of From; the first one
+// when From lists several). It fails with ErrInvalidArgument when From is
+// empty or invalid.
+func (m *Message) Sender() (string, error) {
+	addrs, err := ParseAddressList(m.From)
+	if err != nil {
+		return "", fieldError("From", err)
+	}
+	if len(addrs) == 0 {
+		return "", NewError(ErrInvalidArgument, "message sender", "", errors.New("From is empty"))
+	}
+	return addrs[0].Address, nil
+}
+
+// fieldError names the message field in an address-list error.
+func fieldError(field string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return NewError(e.Code, "message "+field, "", e.Err)
+	}
+	return NewError(ErrInvalidArgument, "message "+field, "", err)
+}
+
+// WriteTo writes the message in RFC 5322 form (Bcc never included). The
+// message is built completely before anything is written, so a build error
+// (ErrInvalidArgument, ErrMalformedMessage) leaves w untouched; write errors
+// are classified (ErrConnectionLost, ErrTimeout, ...).
+func (m *Message) WriteTo(w io.Writer) (int64, error) {
+	b, err := m.Bytes()
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(b)
+	if err != nil {
+		return int64(n), Classify("write message", err)
+	}
+	return int64(n), nil
+}
+
+// Bytes returns the message in RFC 5322 form: CRLF line endings, UTF-8 text
+// encoded for 7-bit transport (RFC 2047 headers, quoted-printable or base64
+// bodies, RFC 2231 file names). See build for the layout.
+func (m *Message) Bytes() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := m.build(&buf); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
+		return nil, NewError(ErrMalformedMessage, "build message", "", err)
+	}
+	return buf.Bytes(), nil
+}
 
 // Header returns the value of the first header named name (any case, a
 // trailing colon tolerated), decoded.
-func (m *Message) Header(name string) (string, bool) { return "", false }
+func (m *Message) Header(name string) (string, bool) {
+	name = strings.TrimSpace(name)
+	name = strings.TrimSpace(strings.TrimSuffix(name, ":"))
+	for _, h := range m.Headers {
+		if strings.EqualFold(strings.TrimSpace(h.Name), name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
 
-// Parse reads an RFC 5322 message, best effort: it never panics, decodes every
-// charset go-message knows, and returns ErrMalformedMessage only when nothing
-// usable could be read.
-func Parse(r io.Reader) (*Message, error) { return nil, errNotImplemented }
+// AddHeader adds a raw MIME header line "Name: value" to the attachment, as
+// TMailMessage:AddAttHTag does. A trailing line break is tolerated; a line
+// without a colon, with an invalid name or with a line break inside gives an
+// ErrInvalidArgument error. The header is applied when the message is built:
+// Content-ID makes the part an inline part (multipart/related with the HTML
+// body), Content-Disposition may rename it or force a disposition,
+// Content-Type overrides the type, other headers are copied.
+func (a *Attachment) AddHeader(line string) error {
+	line = strings.TrimRight(line, "\r\n")
+	if err := CheckLine("attachment header", line); err != nil {
+		return err
+	}
+	i := strings.IndexByte(line, ':')
+	if i < 0 {
+		return NewError(ErrInvalidArgument, "attachment header", "",
+			fmt.Errorf("header %q has no colon (want \"Name: value\")", line))
+	}
+	name, value := strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+1:])
+	if !validFieldName(name) {
+		return NewError(ErrInvalidArgument, "attachment header", "",
+			fmt.Errorf("invalid header name %q", name))
+	}
+	a.Headers = append(a.Headers, Header{Name: name, Value: value})
+	return nil
+}
+
+// validFieldName reports whether s is a valid header field name: printable
+// US-ASCII except the colon (RFC 5322 section 3.6.8).
+func validFieldName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < '!' || c > '~' || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// wordDecoder decodes RFC 2047 encoded words in any charset known to
+// go-message/charset; it never fails on an unknown charset (see
+// lenientCharsetReader).
+var wordDecoder = &mime.WordDecoder{CharsetReader: lenientCharsetReader}
+
+// decodeWords decodes the RFC 2047 encoded words of s. The result is valid
+// UTF-8: stray bytes that are not UTF-8 are read as Windows-1252.
+func decodeWords(s string) string {
+	if strings.Contains(s, "=?") {
+		if d, err := wordDecoder.DecodeHeader(s); err == nil {
+			s = d
+		}
+	}
+	return fixUTF8(s)
+}
+
+// toUTF8 returns s unchanged when it is valid UTF-8 and otherwise reads it as
+// Windows-1252, the usual encoding of 8-bit text from Windows programs.
+func toUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return decodeWindows1252([]byte(s))
+}
