@@ -1,0 +1,322 @@
+package bindings
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/advmail/advmail/mail"
+)
+
+// legacy is the per-state session of the ap5mail.ch functions (CONNECT SMTP
+// SERVER → MailSmtpOn, SEND MAIL → MailSend, …): one SMTP and one POP3
+// connection, and the text of the last error for MailGetErr.
+type legacy struct {
+	e *Engine
+
+	smtp        *mail.SMTPClient
+	smtpUntrack func()
+	pop         *mail.POP3Client
+	popUntrack  func()
+	lastErr     string
+}
+
+// result records err (nil clears the last error) and returns lOk.
+func (s *legacy) result(err error) lua.LValue {
+	if err == nil {
+		s.lastErr = ""
+		return lua.LTrue
+	}
+	s.lastErr = mail.Classify("", err).Error()
+	return lua.LFalse
+}
+
+func legacyEndpoint(proto mail.Protocol, server string, tls, ssl bool) (mail.Endpoint, error) {
+	host, port, err := mail.SplitHostPort(server)
+	if err != nil {
+		return mail.Endpoint{}, err
+	}
+	if host == "" {
+		return mail.Endpoint{}, mail.NewError(mail.ErrNotInitialized, string(proto)+" connect", "", errors.New("no server name"))
+	}
+	sec := mail.SecurityFor(ssl, tls)
+	if port == 0 {
+		port = mail.DefaultPort(proto, sec)
+	}
+	return mail.Endpoint{Host: host, Port: port, Security: sec}, nil
+}
+
+func (s *legacy) closeSMTP() error {
+	if s.smtp == nil {
+		return nil
+	}
+	err := s.smtp.Quit()
+	s.smtpUntrack()
+	s.smtp, s.smtpUntrack = nil, nil
+	return err
+}
+
+func (s *legacy) closePOP() error {
+	if s.pop == nil {
+		return nil
+	}
+	err := s.pop.Quit()
+	s.popUntrack()
+	s.pop, s.popUntrack = nil, nil
+	return err
+}
+
+func noSession(op, hint string) error {
+	return mail.NewError(mail.ErrNoConnection, op, "", errors.New(hint))
+}
+
+// connArgs reads (cServer, cUser, cPass, [nTimeout], [lTLS], [lSSL]).
+func connArgs(c *Call, proto mail.Protocol) (ep mail.Endpoint, user, pass string, timeout int, err error) {
+	server, user, pass := c.Str(1), c.OptStr(2), c.OptStr(3)
+	timeout = c.OptInt(4, 0)
+	if timeout < 0 {
+		c.Errorf("argument #4 must be a number of seconds >= 0, got %d", timeout)
+	}
+	ep, err = legacyEndpoint(proto, server, c.OptBool(5, false), c.OptBool(6, false))
+	return ep, user, pass, timeout, err
+}
+
+func mailSmtpOn(c *Call) int {
+	s := c.b.legacy
+	ep, _, _, timeout, err := connArgs(c, mail.SMTP)
+	if err != nil {
+		return c.Push(s.result(err))
+	}
+	s.closeSMTP()
+	cl, err := mail.DialSMTP(c.Ctx(), s.e.transport(), mail.SMTPOptions{Endpoint: ep, Timeout: seconds(timeout)})
+	if err != nil {
+		return c.Push(s.result(err))
+	}
+	s.smtp, s.smtpUntrack = cl, s.e.Track(cl)
+	return c.Push(s.result(nil))
+}
+
+func mailAuth(c *Call) int {
+	s := c.b.legacy
+	user, pass := c.Str(1), c.Str(2)
+	if s.smtp == nil {
+		return c.Push(s.result(noSession("smtp auth", "call MailSmtpOn (CONNECT SMTP SERVER) first")))
+	}
+	return c.Push(s.result(s.smtp.Auth(c.Ctx(), user, pass)))
+}
+
+func mailSend(c *Call) int {
+	s := c.b.legacy
+	msg := &mail.Message{
+		From:     c.Str(1),
+		To:       strings.Join(c.Strings(2), "; "),
+		Cc:       strings.Join(c.Strings(3), "; "),
+		Bcc:      strings.Join(c.Strings(4), "; "),
+		Subject:  c.OptStr(5),
+		Body:     c.OptStr(6),
+		BodyType: "text/html",
+	}
+	files := c.Strings(7)
+	if c.OptBool(8, false) {
+		msg.BodyType = "text/plain"
+	}
+	c.OptBool(9, false) // lTLS, lSSL: the security of MailSmtpOn's connection applies
+	c.OptBool(10, false)
+	for _, f := range files {
+		a, err := fileAttachment(f)
+		if err != nil {
+			return c.Push(s.result(err))
+		}
+		msg.Attachments = append(msg.Attachments, a)
+	}
+	if s.smtp == nil {
+		return c.Push(s.result(noSession("smtp send", "call MailSmtpOn (CONNECT SMTP SERVER) first")))
+	}
+	return c.Push(s.result(s.smtp.Send(c.Ctx(), msg)))
+}
+
+func mailGetErr(c *Call) int {
+	return c.Push(lua.LString(c.b.legacy.lastErr))
+}
+
+func mailSmtpOff(c *Call) int {
+	s := c.b.legacy
+	return c.Push(s.result(s.closeSMTP()))
+}
+
+func mailPopOn(c *Call) int {
+	s := c.b.legacy
+	ep, user, pass, timeout, err := connArgs(c, mail.POP3)
+	if err != nil {
+		return c.Push(s.result(err))
+	}
+	s.closePOP()
+	cl, err := mail.DialPOP3(c.Ctx(), s.e.transport(), mail.POP3Options{Endpoint: ep, Timeout: seconds(timeout)})
+	if err != nil {
+		return c.Push(s.result(err))
+	}
+	if err := cl.Login(user, pass); err != nil {
+		cl.Close()
+		return c.Push(s.result(err))
+	}
+	s.pop, s.popUntrack = cl, s.e.Track(cl)
+	return c.Push(s.result(nil))
+}
+
+func popMsgCount(c *Call) int {
+	s := c.b.legacy
+	if s.pop == nil {
+		return c.Push(s.result(noSession("pop3 stat", "call MailPopOn (CONNECT POP SERVER) first")), lua.LNumber(0))
+	}
+	n, _, err := s.pop.Stat()
+	return c.Push(s.result(err), lua.LNumber(n))
+}
+
+// saveAttachments writes the attachments of p into dir with unique, safe
+// names and returns their paths (only the names when dir is "").
+func saveAttachments(p *mail.Message, dir string) ([]string, error) {
+	var out []string
+	used := map[string]bool{}
+	if dir != "" && len(p.Attachments) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, mail.NewError(mail.ErrFile, "save attachments", "", err)
+		}
+	}
+	for i, a := range p.Attachments {
+		name := attachmentName(a, i+1)
+		base, ext := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
+		for k := 2; used[strings.ToLower(name)]; k++ {
+			name = fmt.Sprintf("%s(%d)%s", base, k, ext)
+		}
+		used[strings.ToLower(name)] = true
+		if dir == "" {
+			out = append(out, name)
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, a.Data, 0o644); err != nil {
+			return out, mail.NewError(mail.ErrFile, "save attachment", "", err)
+		}
+		out = append(out, path)
+	}
+	return out, nil
+}
+
+func mailReceive(c *Call) int {
+	s := c.b.legacy
+	n := c.Int(1)
+	for i := 2; i <= 7; i++ { // by-reference cFrom..cBody: values ignored
+		if v := c.Arg(i); v != lua.LNil && v.Type() != lua.LTString {
+			c.argTypeError(i, "character")
+		}
+	}
+	files := c.OptTable(8)
+	dir := c.OptStr(9)
+	del := c.OptBool(10, false)
+	c.OptBool(11, false) // lTLS, lSSL: the security of MailPopOn's connection applies
+	c.OptBool(12, false)
+	fail := func(err error) int {
+		fill(c.L, files, nil)
+		return c.Push(s.result(err), lua.LString(""), lua.LString(""), lua.LString(""), lua.LString(""), lua.LString(""), lua.LString(""))
+	}
+	if s.pop == nil {
+		return fail(noSession("pop3 retr", "call MailPopOn (CONNECT POP SERVER) first"))
+	}
+	if n < 1 {
+		return fail(mail.NewError(mail.ErrNoSuchMessage, "pop3 retr", "", fmt.Errorf("message number %d", n)))
+	}
+	raw, err := s.pop.Retr(n)
+	if err != nil {
+		return fail(err)
+	}
+	p, err := mail.Parse(bytes.NewReader(raw))
+	if err != nil {
+		return fail(err)
+	}
+	paths, err := saveAttachments(p, dir)
+	if err != nil {
+		return fail(err)
+	}
+	vs := make([]lua.LValue, len(paths))
+	for i, p := range paths {
+		vs[i] = lua.LString(p)
+	}
+	fill(c.L, files, vs)
+	if del {
+		if err := s.pop.Dele(n); err != nil {
+			return fail(err)
+		}
+	}
+	return c.Push(s.result(nil), lua.LString(p.From), lua.LString(p.To), lua.LString(p.Cc), lua.LString(p.Bcc),
+		lua.LString(p.Subject), lua.LString(p.Body))
+}
+
+func mailPopOff(c *Call) int {
+	s := c.b.legacy
+	return c.Push(s.result(s.closePOP()))
+}
+
+func init() {
+	lOk := ret("lOk", TypeBool, ".T. on success; MailGetErr() explains a failure")
+	conn := func(what string) []Param {
+		return params(
+			req("cServer", TypeChar, what+` server, "host" or "host:port"`),
+			opt("cUser", TypeChar, "account"),
+			opt("cPass", TypeChar, "password"),
+			opt("nTimeout", TypeNum, "seconds; nil/0 = 60"),
+			opt("lTLS", TypeBool, ".T. = STARTTLS"),
+			opt("lSSL", TypeBool, ".T. = implicit TLS (wins over lTLS)"))
+	}
+	list := func(name, doc string) Param {
+		return opt(name, TypeArray+"|"+TypeChar, doc+": an array or a single string")
+	}
+	str := func(name, doc string) Param { return ret(name, TypeChar, doc) }
+	registerFunc(
+		&Function{FuncSpec{Name: "MailSmtpOn", Params: conn("SMTP"), Returns: rets(lOk),
+			Doc: "CONNECT SMTP SERVER: opens the SMTP session of the legacy commands (no authentication: call MailAuth). Default port 25, 587 with lTLS, 465 with lSSL."}, mailSmtpOn},
+		&Function{FuncSpec{Name: "MailAuth", Params: params(req("cUser", TypeChar, "user"), req("cPass", TypeChar, "password")), Returns: rets(lOk),
+			Doc: "Authenticates the session opened by MailSmtpOn."}, mailAuth},
+		&Function{FuncSpec{Name: "MailSend", Params: params(
+			req("cFrom", TypeChar, "sender"),
+			list("aTo", "recipients"),
+			list("aCc", "carbon copies"),
+			list("aBcc", "blind copies"),
+			opt("cSubject", TypeChar, "subject"),
+			opt("cBody", TypeChar, "body"),
+			list("aFiles", "files to attach"),
+			opt("lText", TypeBool, ".T. = plain-text body (FORMAT TEXT), else HTML"),
+			opt("lTLS", TypeBool, "accepted; the security of MailSmtpOn applies"),
+			opt("lSSL", TypeBool, "accepted; the security of MailSmtpOn applies")),
+			Returns: rets(lOk), Doc: "SEND MAIL: sends over the MailSmtpOn session."}, mailSend},
+		&Function{FuncSpec{Name: "MailGetErr", Returns: rets(str("cErr", "text of the last legacy error, \"\" after a success")),
+			Doc: "GET MAIL ERROR: text of the last error of the legacy functions, with the server's reply."}, mailGetErr},
+		&Function{FuncSpec{Name: "MailSmtpOff", Returns: rets(lOk), Doc: "DISCONNECT SMTP SERVER."}, mailSmtpOff},
+		&Function{FuncSpec{Name: "MailPopOn", Params: conn("POP3"), Returns: rets(lOk),
+			Doc: "CONNECT POP SERVER: opens and logs in the POP3 session of the legacy commands. Default port 110, 995 with lSSL."}, mailPopOn},
+		&Function{FuncSpec{Name: "PopMsgCount", Params: params(ref("nCount", TypeNum, "by reference: receives the count")),
+			Returns: rets(lOk, ret("nCount", TypeNum, "messages in the maildrop")),
+			Doc:     "POP MESSAGE COUNT: lOk, nCount = PopMsgCount(nCount)."}, popMsgCount},
+		&Function{FuncSpec{Name: "MailReceive", Params: params(
+			req("nMsg", TypeNum, "message number 1..PopMsgCount"),
+			ref("cFrom", TypeChar, "by reference"),
+			ref("cTo", TypeChar, "by reference"),
+			ref("cCc", TypeChar, "by reference"),
+			ref("cBcc", TypeChar, "by reference"),
+			ref("cSubject", TypeChar, "by reference"),
+			ref("cBody", TypeChar, "by reference"),
+			opt("aFiles", TypeArray, "filled in place with the paths of the saved attachments (names only when cPath is empty)"),
+			opt("cPath", TypeChar, "directory to save attachments in (created when missing); \"\" = do not save"),
+			opt("lDelete", TypeBool, ".T. = delete the message (committed by MailPopOff)"),
+			opt("lTLS", TypeBool, "accepted; the security of MailPopOn applies"),
+			opt("lSSL", TypeBool, "accepted; the security of MailPopOn applies")),
+			Returns: rets(lOk, str("cFrom", "From"), str("cTo", "To"), str("cCc", "Cc"), str("cBcc", "Bcc"),
+				str("cSubject", "subject, decoded"), str("cBody", "HTML body when present, else text")),
+			Doc: "RECEIVE MAIL MESSAGE: lOk, cFrom, cTo, cCc, cBcc, cSubject, cBody = MailReceive(n, cFrom, cTo, cCc, cBcc, cSubject, cBody, aFiles, cPath, lDelete)."}, mailReceive},
+		&Function{FuncSpec{Name: "MailPopOff", Returns: rets(lOk), Doc: "DISCONNECT POP SERVER: QUIT (commits deletions)."}, mailPopOff},
+	)
+}
