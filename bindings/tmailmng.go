@@ -426,7 +426,8 @@ func mngTraced(m Member, fn func(g *mng, c *Call) int) func(*Call) int {
 }
 
 // mngCheckArgs raises the Lua error of the first argument that does not match
-// m's declaration (required and absent, or of another type).
+// m's declaration (required and absent, of another type, a fraction
+// where a whole number is expected, a bad port or message number).
 func mngCheckArgs(c *Call, m Member) {
 	for i, p := range m.Params {
 		if p.ByRef || p.Type == TypeAny {
@@ -442,6 +443,16 @@ func mngCheckArgs(c *Call, m Member) {
 				words = append(words, typeWords[t])
 			}
 			c.argTypeError(i+1, strings.Join(words, " or "))
+		}
+		// Value checks the implementations make too, done here so that
+		// they also come before any state check.
+		switch {
+		case p.Type == TypeNum:
+			c.Int(i + 1)
+		case p.Type == TypeChar+"|"+TypeNum:
+			c.Port(i + 1)
+		case p.Name == "aMsgs":
+			msgIDs(c, i+1)
 		}
 	}
 }

@@ -560,10 +560,16 @@ func (c *IMAPClient) Select(folder string) (int, error) {
 
 // selectFolder runs SELECT; a NO means the folder does not exist.
 func (c *IMAPClient) selectFolder(folder string) (int, error) {
+	before := c.client.Mailbox()
 	data, err := c.client.Select(folder, nil).Wait()
 	if err != nil {
 		c.setFolder("")
 		return 0, imapStatusErr(fmt.Sprintf("imap select %q", folder), err, ErrNoSuchFolder)
+	}
+	// imapclient (v2.0.0-beta.8) signals the SELECT done before it records
+	// the new mailbox state; wait for that so numMessages is not stale.
+	for i := 0; i < 1000 && c.client.Mailbox() == before; i++ {
+		time.Sleep(time.Millisecond)
 	}
 	c.setFolder(folder)
 	return int(data.NumMessages), nil

@@ -64,6 +64,11 @@ type Options struct {
 	// Sandbox starts the embedded mail system (mail/sandbox) and routes
 	// every connection of the script to it.
 	Sandbox bool
+	// SandboxServer, when set, is a running sandbox to route every
+	// connection to instead of starting one (Sandbox is then implied):
+	// the states of a Pool, or several Runtimes, share one mail system
+	// this way. The Runtime does not close it.
+	SandboxServer *sandbox.Sandbox
 	// Trace turns MailTrace on and sends the protocol trace to Stderr.
 	Trace bool
 
@@ -177,7 +182,11 @@ func New(opts Options) (*Runtime, error) {
 	cfg := srv.config()
 
 	var t *mail.Transport
-	if opts.Sandbox {
+	switch {
+	case opts.SandboxServer != nil:
+		r.sb = opts.SandboxServer
+		t = r.sb.Transport(cfg)
+	case opts.Sandbox:
 		sb, err := sandbox.Start()
 		if err != nil {
 			return nil, fmt.Errorf("start sandbox: %w", err)
@@ -185,7 +194,7 @@ func New(opts Options) (*Runtime, error) {
 		r.sb = sb
 		r.closers = append(r.closers, sb)
 		t = sb.Transport(cfg)
-	} else {
+	default:
 		t = &mail.Transport{Config: cfg, Dial: opts.Dial}
 	}
 	t.Token = opts.Token
@@ -346,7 +355,7 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(ctx, r.engine.CloseAll)
+	stop := context.AfterFunc(ctx, func() {})
 	defer stop()
 
 	L := r.L
