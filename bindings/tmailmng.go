@@ -27,14 +27,14 @@ type mng struct {
 	protocol          int    // 0 = POP3, 1 = IMAP
 	srvAddr, smtpAddr string // as assigned; "host:port" accepted
 	srvPort, smtpPort int    // 0 = the port in the address, else the default
-	srvSSL, smtpSSL   int    // 0..6, see sslSecurity
+	srvSSL, smtpSSL   int    // 0..6, see mngSecurity
 
 	srvRetry, smtpRetry                        bool // retry in the other TLS mode (TryProtocols)
 	authLogin, authNTLM, authPlain, extendSMTP bool // per-object [Mail] keys
 	localHost                                  string
 	keepMsg, verbose, tryEncode                bool
 
-	recvEP mail.Endpoint // mngEndpoint of the open receive session (after any retry)
+	recvEP mail.Endpoint // endpoint of the open receive session (after any retry)
 	note   string        // detail of the current operation for lVerbose
 }
 
@@ -381,12 +381,13 @@ func mngTraced(m Member, fn func(g *mng, c *Call) int) func(*Call) int {
 		g := c.Self.(*mng)
 		mngCheckArgs(c, m)
 		g.note = ""
+		nargs := c.NArgs() // before fn pushes its results
 		n := fn(g, c)
 		if !g.verbose || g.e.Stdout == nil {
 			return n
 		}
 		var args, secrets []string
-		for i := 1; i <= c.NArgs() && i <= len(m.Params); i++ {
+		for i := 1; i <= nargs && i <= len(m.Params); i++ {
 			p := m.Params[i-1]
 			switch {
 			case p.ByRef:
@@ -413,7 +414,7 @@ func mngTraced(m Member, fn func(g *mng, c *Call) int) func(*Call) int {
 		if n > 0 {
 			first := c.L.Get(top - n + 1)
 			failed := first == lua.LFalse || first == lua.LNil
-			if num, ok := first.(lua.LNumber); ok && num != 0 && m.Name != "GetErrorString" {
+			if num, ok := first.(lua.LNumber); ok && num != 0 {
 				failed = true
 			}
 			if failed && g.lastErr != nil {
@@ -492,7 +493,6 @@ func (g *mng) luaGetNumMsgs(c *Call) int {
 }
 
 func (g *mng) luaDeleteMsg(c *Call) int {
-	c.Int(1)
 	if !g.haveRecv() {
 		return mngPush(c, g.noRecv("delete message", false))
 	}
@@ -505,7 +505,6 @@ func (g *mng) luaDeleteMsg(c *Call) int {
 }
 
 func (g *mng) luaDeleteMsgs(c *Call) int {
-	msgIDs(c, 1)
 	if !g.haveRecv() {
 		return mngPush(c, g.noRecv("delete messages", false))
 	}
@@ -601,11 +600,11 @@ func (g *mng) describe() string {
 	if g.user != "" {
 		fmt.Fprintf(&b, " user=%q", g.user)
 	}
-	if g.srvAddr != "" {
-		fmt.Fprintf(&b, " srv=%s (%s)", hostPort(g.srvAddr, g.srvPort), mngSecurity(g.srvSSL))
+	if ep, err := mngEndpoint(g.recvProto(), "cSrvAddr", g.srvAddr, g.srvPort, g.srvSSL); err == nil {
+		fmt.Fprintf(&b, " srv=%s (%s)", ep.Addr(g.recvProto()), ep.Security)
 	}
-	if g.smtpAddr != "" {
-		fmt.Fprintf(&b, " smtp=%s (%s)", hostPort(g.smtpAddr, g.smtpPort), mngSecurity(g.smtpSSL))
+	if ep, err := mngEndpoint(mail.SMTP, "cSMTPAddr", g.smtpAddr, g.smtpPort, g.smtpSSL); err == nil {
+		fmt.Fprintf(&b, " smtp=%s (%s)", ep.Addr(mail.SMTP), ep.Security)
 	}
 	var open []string
 	if g.pop != nil {

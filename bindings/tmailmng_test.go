@@ -308,6 +308,9 @@ func TestMngSSLMapping(t *testing.T) {
 		o.cSrvAddr = "imap.empresa.com.br:1143"
 		o.cSMTPAddr = "smtp.empresa.com.br:2465"
 		o.nSMTPPort = 2525
+		local d = tostring(o)
+		has(d, 'TMailMng{protocol=IMAP user="ports" srv=imap.empresa.com.br:1143 (STARTTLS) smtp=smtp.empresa.com.br:2525 (implicit TLS)}', "tostring")
+		eq(string.find(d, "pw", 1, true), nil, "password in tostring")
 		ok(o:Connect(), o, "Connect")
 		ok(o:SMTPConnect(), o, "SMTPConnect")
 		ok(o:Disconnect(), o, "Disconnect")
