@@ -355,7 +355,7 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() {})
+	stop := context.AfterFunc(ctx, r.engine.CloseAll)
 	defer stop()
 
 	L := r.L
@@ -386,6 +386,9 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 		}
 		if ctx.Err() != nil {
 			se.cause = context.Cause(ctx)
+			// A connection tracked after the cancellation fired (its
+			// dial had just completed) was not closed by AfterFunc.
+			r.engine.CloseAll()
 		}
 		return nil, se
 	}

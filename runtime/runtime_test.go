@@ -207,8 +207,9 @@ func silentServer(t *testing.T) (addr string, accepted <-chan net.Conn) {
 // connection without looking at the context is released by cancellation,
 // because the runtime closes every tracked connection.
 func TestCancelClosesConnections(t *testing.T) {
-	addr, accepted := silentServer(t)
+	addr, _ := silentServer(t)
 	r, _ := newTestRuntime(t, Options{})
+	tracked := make(chan struct{}, 1)
 	r.Register("BlockingRead", func(L *lua.LState) int {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -216,6 +217,7 @@ func TestCancelClosesConnections(t *testing.T) {
 		}
 		untrack := r.Engine().Track(conn)
 		defer untrack()
+		tracked <- struct{}{}
 		_, err = conn.Read(make([]byte, 1))
 		L.Push(lua.LString(fmt.Sprint(err)))
 		return 1
@@ -224,7 +226,7 @@ func TestCancelClosesConnections(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.DoString(ctx, `local e = blockingread() ; Sleep(60000)`) }()
 	select {
-	case <-accepted:
+	case <-tracked:
 	case <-time.After(5 * time.Second):
 		t.Fatal("no connection")
 	}
