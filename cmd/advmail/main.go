@@ -3,6 +3,8 @@
 // Usage:
 //
 //	advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]
+//	advmail repl [--config FILE] [--sandbox]
+//	advmail stubs --out DIR
 //	advmail version
 //	advmail help [COMMAND]
 //
@@ -44,8 +46,9 @@ type command struct {
 	run     func(ctx context.Context, env *env, args []string) int
 }
 
-// env is what a command may use: its output streams.
+// env is what a command may use: its input and output streams.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
@@ -55,6 +58,8 @@ func init() {
 	commands = []command{
 		{"run", "[--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]",
 			"run a Lua mail script", cmdRun},
+		{"repl", "[--config FILE] [--sandbox]", "interactive Lua prompt with the mail classes and the prelude", cmdRepl},
+		{"stubs", "--out DIR", "write LuaLS definition files (and an example .luarc.json) for editors", cmdStubs},
 		{"version", "", "print the advmail version", cmdVersion},
 		{"help", "[COMMAND]", "show help for advmail or a command", cmdHelp},
 	}
@@ -69,7 +74,7 @@ func main() {
 
 // run dispatches args to a subcommand and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

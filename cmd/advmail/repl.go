@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	advrt "github.com/advmail/advmail/runtime"
+	"github.com/advmail/advmail/runtime/repl"
+	"github.com/advmail/advmail/runtime/stubs"
+)
+
+// cmdRepl runs the interactive prompt: with line editing on a terminal,
+// line by line with no prompts when input is piped.
+func cmdRepl(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("advmail repl", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	config := fs.String("config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
+	sandbox := fs.Bool("sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: advmail repl [--config FILE] [--sandbox]")
+		fmt.Fprintln(e.stderr)
+		fmt.Fprintln(e.stderr, "Evaluates Lua interactively; results are printed. On a terminal: Tab completes, Ctrl-R searches")
+		fmt.Fprintln(e.stderr, "the history, Ctrl-C cancels the line or the running statement, Ctrl-D exits. Piped input is")
+		fmt.Fprintln(e.stderr, "evaluated line by line.")
+		fmt.Fprintln(e.stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "advmail repl: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+
+	rt, err := advrt.New(advrt.Options{
+		ConfigPath: *config,
+		Stdout:     e.stdout,
+		Stderr:     e.stderr,
+		Sandbox:    *sandbox,
+		Libs:       advrt.Libs{Unrestricted: true},
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		return exitScript
+	}
+	r := repl.New(rt)
+	if e.stdin == os.Stdin && e.stdout == os.Stdout && repl.IsTerminal() {
+		fmt.Fprintf(e.stdout, "advmail %s — Tab completes, Ctrl-C cancels, Ctrl-D exits\n", versionString())
+		// The REPL catches Ctrl-C itself; it must not end the session.
+		err = r.RunTerminal(context.WithoutCancel(ctx), e.stdout)
+	} else {
+		err = r.Run(ctx, e.stdin, e.stdout)
+	}
+	code := exitOK
+	var exit *advrt.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.Code
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(e.stderr, "advmail: interrupted")
+		code = exitScript
+	default:
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		code = exitScript
+	}
+	if *sandbox {
+		if err := rt.SandboxReport(e.stderr, ""); err != nil {
+			fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		}
+	}
+	if err := rt.Close(); err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+	}
+	return code
+}
+
+// cmdStubs writes the LuaLS definition files.
+func cmdStubs(_ context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("advmail stubs", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	out := fs.String("out", "", "directory to write the stubs and an example .luarc.json to (created when missing)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: advmail stubs --out DIR")
+		fmt.Fprintln(e.stderr)
+		fmt.Fprintln(e.stderr, "Writes LuaLS (lua-language-server) definitions of the mail classes, the legacy functions and")
+		fmt.Fprintln(e.stderr, "the prelude, and an example .luarc.json pointing at them: copy it to your scripts' folder.")
+		fmt.Fprintln(e.stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(e.stderr, "advmail stubs: --out DIR is required and takes no other arguments")
+		fs.Usage()
+		return exitUsage
+	}
+	paths, err := stubs.Write(*out)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		return exitScript
+	}
+	for _, p := range paths {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return exitOK
+}
