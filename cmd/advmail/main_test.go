@@ -137,6 +137,27 @@ conout("sent")
 		t.Errorf(".eml content %q", eml)
 	}
 
+	// Without --sandbox and without any appserver.ini, run falls back to
+	// the sandbox and says so.
+	code, stdout, stderr = invoke(context.Background(), "run", send, "auto")
+	if code != 0 || stdout != "sent\n" || !strings.Contains(stderr, "using the built-in sandbox") ||
+		!strings.Contains(stderr, "Relatório auto") {
+		t.Errorf("auto sandbox: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	// With a config file the script goes to the configured server: here
+	// nothing listens, so it fails with connection refused.
+	ini := filepath.Join(t.TempDir(), "appserver.ini")
+	os.WriteFile(ini, []byte("[Mail]\nProtocol=POP3\n"), 0o644)
+	local := script(t, "local.lua", `
+local o = TMailManager():New()
+o:Init("", "127.0.0.1", "u", "p", 0, 1)
+local n = o:SMTPConnect()
+conout(n .. " " .. o:GetErrorString(n))`)
+	code, stdout, stderr = invoke(context.Background(), "run", "--config", ini, local)
+	if code != 0 || !strings.HasPrefix(stdout, "3 connection refused") || strings.Contains(stderr, "sandbox") {
+		t.Errorf("configured run: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
 	// A failing script still gets its summary, and exits 1.
 	fail := script(t, "fail.lua", "error('stop')")
 	code, _, stderr = invoke(context.Background(), "run", "--sandbox", fail)
