@@ -161,22 +161,6 @@ func (g *mng) syncRecv() {
 	g.useTLS = g.recvEP.Security == mail.StartTLS
 }
 
-// mngFallback returns the mode to retry a receive connection with after
-// err in mode sec (lSrvRetrySSL), when err suggests the port speaks the
-// other one: implicit TLS answered in clear, or a clear session answered
-// by TLS records, silence or a close.
-func mngFallback(sec mail.Security, err error) (mail.Security, bool) {
-	code := mail.CodeOf(err)
-	switch {
-	case sec == mail.ImplicitTLS && code == mail.ErrTLSHandshake:
-		return mail.StartTLS, true
-	case sec != mail.ImplicitTLS && (code == mail.ErrTLSHandshake || code == mail.ErrConnectionLost ||
-		code == mail.ErrTimeout || code == mail.ErrProtocol):
-		return mail.ImplicitTLS, true
-	}
-	return sec, false
-}
-
 // dialRecv opens and stores the receive session at ep, logged in.
 func (g *mng) dialRecv(ctx context.Context, t *mail.Transport, proto mail.Protocol, ep mail.Endpoint) error {
 	timeout := seconds(g.popTimeout)
@@ -192,6 +176,8 @@ func (g *mng) dialRecv(ctx context.Context, t *mail.Transport, proto mail.Protoc
 			}
 		}
 		g.imap, g.recvUntrack = cl, g.e.Track(cl)
+		g.recvEP = ep
+		g.recvEP.Security = cl.Security()
 		return nil
 	}
 	cl, err := mail.DialPOP3(ctx, t, mail.POP3Options{Endpoint: ep, Timeout: timeout})
@@ -203,6 +189,8 @@ func (g *mng) dialRecv(ctx context.Context, t *mail.Transport, proto mail.Protoc
 		return err
 	}
 	g.pop, g.recvUntrack = cl, g.e.Track(cl)
+	g.recvEP = ep
+	g.recvEP.Security = cl.Security()
 	return nil
 }
 
@@ -214,38 +202,15 @@ func (g *mng) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t := g.transport(g.srvRetry)
 	g.note = fmt.Sprintf("%s %s (%s) user %q", proto, ep.Addr(proto), ep.Security, g.user)
-	err = g.dialRecv(ctx, t, proto, ep)
-	if err != nil && g.srvRetry && ctx.Err() == nil {
-		if alt, ok := mngFallback(ep.Security, err); ok {
-			t.Tracef("%s: %s to %s failed (%v); lSrvRetrySSL: retrying with %s", proto, ep.Security, ep.Addr(proto), err, alt)
-			retry := ep
-			retry.Security = alt
-			err2 := g.dialRecv(ctx, t, proto, retry)
-			switch {
-			case err2 == nil:
-				err, ep = nil, retry
-				g.note += fmt.Sprintf(", retried with %s", alt)
-			case !mngMismatch(err2):
-				err = err2 // the other mode answered but failed for another reason
-			}
-		}
-	}
-	if err != nil {
+	if err := g.dialRecv(ctx, g.transport(g.srvRetry), proto, ep); err != nil {
 		return err
 	}
-	g.recvEP = ep
+	if g.recvEP.Security != ep.Security {
+		g.note += fmt.Sprintf(", retried with %s", g.recvEP.Security)
+	}
 	g.syncRecv()
 	return nil
-}
-
-func mngMismatch(err error) bool {
-	switch mail.CodeOf(err) {
-	case mail.ErrTLSHandshake, mail.ErrTimeout, mail.ErrConnectionLost, mail.ErrProtocol:
-		return true
-	}
-	return false
 }
 
 func (g *mng) smtpConnect(ctx context.Context) error {

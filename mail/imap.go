@@ -83,6 +83,7 @@ var (
 // select INBOX first when no folder is selected.
 type IMAPClient struct {
 	t      *Transport
+	sec    Security
 	conn   *imapConn
 	client *imapclient.Client
 	trace  *imapTrace // nil when tracing is off
@@ -96,7 +97,9 @@ type IMAPClient struct {
 	folder  string
 }
 
-// DialIMAP connects (STARTTLS when asked; an error if not offered) and logs in.
+// DialIMAP connects (STARTTLS when asked; an error if not offered) and logs
+// in. With [Mail] TryProtocols it retries once in the other TLS mode on a
+// clear mismatch (see Security for the mode in use).
 //
 // ctx bounds the connection and the login only, like net.Dialer.DialContext;
 // use Close to abort a later operation.
@@ -109,6 +112,14 @@ func DialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass strin
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	return withFallback(ctx, t, IMAP, o.Endpoint, func(ep Endpoint) (*IMAPClient, error) {
+		o.Endpoint = ep
+		return dialIMAP(ctx, t, o, user, pass)
+	})
+}
+
+// dialIMAP makes one connection attempt in mode o.Security.
+func dialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass string) (*IMAPClient, error) {
 	op := fmt.Sprintf("imap connect %s (%s)", o.Addr(IMAP), o.Security)
 	if err := CheckLine("user name", user); err != nil {
 		return nil, err
@@ -127,7 +138,7 @@ func DialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass strin
 	if err != nil {
 		return nil, err
 	}
-	c := &IMAPClient{t: t, tls: o.Security != Plain}
+	c := &IMAPClient{t: t, tls: o.Security != Plain, sec: o.Security}
 	if w := t.TraceTo(IMAP); w != nil {
 		c.trace = &imapTrace{w: w}
 	}
@@ -517,6 +528,9 @@ func (c *IMAPClient) setFolder(f string) {
 	c.folder = f
 	c.stateMu.Unlock()
 }
+
+// Security returns the TLS mode of the session (after any TryProtocols fallback).
+func (c *IMAPClient) Security() Security { return c.sec }
 
 // Folder returns the selected folder ("" when none).
 func (c *IMAPClient) Folder() string {

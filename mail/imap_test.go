@@ -1329,3 +1329,43 @@ func TestIMAPCountAfterMoves(t *testing.T) {
 		t.Fatalf("Fetch(1) = %q, %v", raw, err)
 	}
 }
+
+// TestIMAPTryProtocols: with [Mail] TryProtocols=1 an IMAPS client on a
+// STARTTLS port (and the reverse) retries once in the other mode.
+func TestIMAPTryProtocols(t *testing.T) {
+	starttls := startIMAPTestServer(t, imapServerConfig{sec: StartTLS})
+	implicit := startIMAPTestServer(t, imapServerConfig{sec: ImplicitTLS})
+	tryCfg := DefaultConfig()
+	tryCfg.TryProtocols = true
+	implicitSec, starttlsSec := ImplicitTLS, StartTLS
+	tests := []struct {
+		name    string
+		srv     *imapTestServer
+		sec     *Security
+		cfg     *Config
+		wantSec Security
+		wantErr Code
+	}{
+		{"IMAPS to a STARTTLS port, retried", starttls, &implicitSec, tryCfg, StartTLS, OK},
+		{"IMAPS to a STARTTLS port, no retry", starttls, &implicitSec, nil, 0, ErrTLSHandshake},
+		{"STARTTLS to an IMAPS port, retried", implicit, &starttlsSec, tryCfg, ImplicitTLS, OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.srv.dial(t, imapDial{cfg: tt.cfg, sec: tt.sec, timeout: 500 * time.Millisecond})
+			if tt.wantErr != OK {
+				imapWantCode(t, "DialIMAP", err, tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatalf("DialIMAP: %v", err)
+			}
+			if c.Security() != tt.wantSec {
+				t.Errorf("Security() = %v, want %v", c.Security(), tt.wantSec)
+			}
+			if _, err := c.Select("INBOX"); err != nil {
+				t.Errorf("Select after fallback: %v", err)
+			}
+		})
+	}
+}

@@ -84,6 +84,7 @@ type POP3Client struct {
 
 	mu        sync.Mutex
 	op        string // "pop3 host:port", the prefix of error operations
+	sec       Security
 	readAhead int
 
 	raw   net.Conn      // the TCP (or sandbox) connection; closing it aborts everything
@@ -141,11 +142,20 @@ func (d *deadlineConn) Write(p []byte) (int, error) {
 var apopStamp = regexp.MustCompile(`<[^<>\s]+@[^<>\s]+>`)
 
 // DialPOP3 connects, reads the greeting, reads CAPA and performs STLS when
-// o.Security is StartTLS.
+// o.Security is StartTLS. With [Mail] TryProtocols it retries once in the
+// other TLS mode on a clear mismatch (see Security for the mode in use).
 func DialPOP3(ctx context.Context, t *Transport, o POP3Options) (*POP3Client, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	return withFallback(ctx, t, POP3, o.Endpoint, func(ep Endpoint) (*POP3Client, error) {
+		o.Endpoint = ep
+		return dialPOP3(ctx, t, o)
+	})
+}
+
+// dialPOP3 makes one connection attempt in mode o.Security.
+func dialPOP3(ctx context.Context, t *Transport, o POP3Options) (*POP3Client, error) {
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = pop3DefaultTimeout
@@ -157,6 +167,7 @@ func DialPOP3(ctx context.Context, t *Transport, o POP3Options) (*POP3Client, er
 	c := &POP3Client{
 		t:         t,
 		op:        "pop3 " + o.Endpoint.Addr(POP3),
+		sec:       o.Security,
 		readAhead: o.ReadAhead,
 		raw:       raw,
 		maxNum:    -1,
@@ -307,6 +318,9 @@ func (c *POP3Client) Capabilities() map[string][]string {
 
 // IsTLS reports whether the session is encrypted (implicit TLS or STLS).
 func (c *POP3Client) IsTLS() bool { return c.isTLS }
+
+// Security returns the TLS mode of the session (after any TryProtocols fallback).
+func (c *POP3Client) Security() Security { return c.sec }
 
 // SetTimeout changes the per-command timeout of an open session
 // (0 means 60s).

@@ -895,3 +895,49 @@ func TestPOP3CloseAbortsCommand(t *testing.T) {
 		t.Fatal("Close did not abort Retr")
 	}
 }
+
+// TestPOP3TryProtocols: with [Mail] TryProtocols=1 a TLS-mode mismatch is
+// retried once in the other mode on the same port; without it, it fails.
+func TestPOP3TryProtocols(t *testing.T) {
+	serverTLS, pool := pop3TestCA(t)
+	b := newPOP3Backend(pop3Maildrop()...)
+	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: serverTLS}, nil) // plain port offering STLS
+	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, serverTLS)                  // implicit TLS port
+
+	tests := []struct {
+		name    string
+		ep      mail.Endpoint
+		try     bool
+		wantSec mail.Security
+		wantErr mail.Code
+	}{
+		{"implicit TLS to a STLS port, retried", mail.Endpoint{Host: stlsEP.Host, Port: stlsEP.Port, Security: mail.ImplicitTLS}, true, mail.StartTLS, mail.OK},
+		{"implicit TLS to a STLS port, no retry", mail.Endpoint{Host: stlsEP.Host, Port: stlsEP.Port, Security: mail.ImplicitTLS}, false, 0, mail.ErrTLSHandshake},
+		{"STLS to a POP3S port, retried", mail.Endpoint{Host: popsEP.Host, Port: popsEP.Port, Security: mail.StartTLS}, true, mail.ImplicitTLS, mail.OK},
+		{"STLS to a POP3S port, no retry", mail.Endpoint{Host: popsEP.Host, Port: popsEP.Port, Security: mail.StartTLS}, false, 0, mail.ErrTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := pop3Transport(func(c *mail.Config) { c.TryProtocols = tt.try }, pool, nil)
+			c, err := mail.DialPOP3(context.Background(), tr, mail.POP3Options{Endpoint: tt.ep, Timeout: 500 * time.Millisecond})
+			if tt.wantErr != mail.OK {
+				if err == nil {
+					c.Close()
+					t.Fatal("DialPOP3 succeeded")
+				}
+				pop3WantCode(t, err, tt.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatalf("DialPOP3: %v", err)
+			}
+			defer c.Close()
+			if c.Security() != tt.wantSec || !c.IsTLS() {
+				t.Errorf("Security() = %v (TLS %v), want %v", c.Security(), c.IsTLS(), tt.wantSec)
+			}
+			if err := c.Login("alice", "s3cret pass"); err != nil {
+				t.Fatalf("Login after fallback: %v", err)
+			}
+		})
+	}
+}

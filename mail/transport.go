@@ -292,6 +292,51 @@ func (t *Transport) Tracef(format string, args ...any) {
 	fmt.Fprintf(t.Trace, format+"\n", args...)
 }
 
+// fallbackSecurity returns the TLS mode to retry with after err in mode
+// sec, when err shows that the port speaks the other one: implicit TLS
+// answered in clear text (the server greeted first) is retried with
+// STARTTLS; a clear session answered by TLS records, silence or a close
+// before the greeting is retried with implicit TLS.
+func fallbackSecurity(sec Security, err error) (Security, bool) {
+	code := CodeOf(err)
+	switch {
+	case sec == ImplicitTLS && code == ErrTLSHandshake:
+		return StartTLS, true
+	case sec != ImplicitTLS && (code == ErrTLSHandshake || code == ErrConnectionLost ||
+		code == ErrTimeout || code == ErrProtocol):
+		return ImplicitTLS, true
+	}
+	return sec, false
+}
+
+// withFallback runs dial in mode ep.Security and, when [Mail] TryProtocols
+// is set and the error shows a TLS-mode mismatch, once more in the other
+// mode on the same port. When the other mode fails for the same kind of
+// reason the first error is returned, as it says more.
+func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep Endpoint, dial func(Endpoint) (C, error)) (C, error) {
+	if ep.Port == 0 {
+		ep.Port = DefaultPort(proto, ep.Security) // a fallback keeps the same port
+	}
+	c, err := dial(ep)
+	if err == nil || !t.config().TryProtocols || ctx.Err() != nil {
+		return c, err
+	}
+	alt, ok := fallbackSecurity(ep.Security, err)
+	if !ok {
+		return c, err
+	}
+	t.Tracef("%s: %s to %s failed (%v); TryProtocols=1: retrying with %s", proto, ep.Security, ep.Addr(proto), err, alt)
+	ep.Security = alt
+	c2, err2 := dial(ep)
+	if err2 == nil {
+		return c2, nil
+	}
+	if _, mismatch := fallbackSecurity(alt, err2); mismatch {
+		return c, err
+	}
+	return c2, err2 // the port speaks the other mode but failed for another reason
+}
+
 // CheckLine rejects values that would break or inject into a protocol
 // command line: CR, LF and NUL.
 func CheckLine(what, v string) error {
