@@ -902,7 +902,7 @@ func TestPOP3TryProtocols(t *testing.T) {
 	serverTLS, pool := pop3TestCA(t)
 	b := newPOP3Backend(pop3Maildrop()...)
 	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: serverTLS}, nil) // plain port offering STLS
-	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, serverTLS)                  // implicit TLS port
+	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, serverTLS)                 // implicit TLS port
 
 	tests := []struct {
 		name    string
