@@ -1050,6 +1050,12 @@ func (c *POP3Client) readStatus(op string) (string, bool, error) {
 	switch {
 	case hasPrefixFold(line, "+OK"):
 		return line, true, nil
+	case len(line) > 10 && strings.EqualFold(line[:10], "-ERR [SYS/"):
+		// RFC 3206 SYS/TEMP, SYS/PERM: a server-side failure, not a refused
+		// command. Servers also send it unsolicited when they shut a
+		// session down (Dovecot: "-ERR [SYS/TEMP] Server shutting down."),
+		// so the session is treated as lost; nothing marked is deleted.
+		return "", false, c.fail(NewError(ErrConnectionLost, op, line, errors.New("server-side failure")))
 	case hasPrefixFold(line, "-ERR"):
 		return line, false, nil
 	}

@@ -813,6 +813,9 @@ func TestPOP3BadServer(t *testing.T) {
 		{"garbage after capa", greeting + capa + "*** hello\r\n", true, mail.ErrProtocol},
 		{"over-long login reply", greeting + capa + "+OK " + strings.Repeat("b", 65<<10) + "\r\n", true, mail.ErrProtocol},
 		{"auth refused", greeting + capa + "+OK\r\n-ERR [AUTH] Authentication failed.\r\n", true, mail.ErrAuthFailed},
+		// RFC 3206 SYS: a server shutting the session down (Dovecot's kick)
+		// is a lost connection, not a refused command.
+		{"server shutting down", greeting + capa + "-ERR [SYS/TEMP] Server shutting down.\r\n", true, mail.ErrConnectionLost},
 		// Old servers: no CAPA. USER/PASS still works; a refused USER falls
 		// back to APOP when the greeting has a timestamp.
 		{"no capa, user pass", greeting + "-ERR unknown command\r\n+OK\r\n+OK logged in\r\n", true, mail.OK},
@@ -925,7 +928,10 @@ func TestPOP3TryProtocols(t *testing.T) {
 					c.Close()
 					t.Fatal("DialPOP3 succeeded")
 				}
-				pop3WantCode(t, err, tt.wantErr)
+				e := pop3WantCode(t, err, tt.wantErr)
+				if tt.wantErr == mail.ErrTimeout && !strings.Contains(e.Reply, "TryProtocols=1") {
+					t.Errorf("the timeout does not hint at the TLS mode: %v", err)
+				}
 				return
 			}
 			if err != nil {

@@ -40,6 +40,7 @@ type SMTPClient struct {
 	raw     net.Conn     // the network connection under any TLS layer
 	timeout time.Duration
 	closed  atomic.Bool
+	mu      sync.Mutex // guards raw: Close may run on another goroutine while resume swaps it
 }
 
 // errSMTPNoGreeting marks a plain or STARTTLS connection on which no SMTP
@@ -364,7 +365,46 @@ func (c *SMTPClient) Auth(ctx context.Context, user, pass string) error {
 	if !stop() {
 		return smtpCtxError(op, ctx)
 	}
+	if CodeOf(err) == ErrAuthFailed {
+		c.resume(ctx)
+	}
 	return err
+}
+
+// resume keeps the session usable after a refused AUTH. go-smtp v0.25.1
+// answers the server's final refusal with a "*" line (emersion/go-smtp#316),
+// which Postfix and other strict servers treat as a protocol violation and
+// hang up on. When NOOP shows the server did, the session is opened again
+// (greeting, EHLO, STARTTLS as before) so the script can retry AUTH or send
+// without it; when that fails too, later calls report ErrNoConnection.
+func (c *SMTPClient) resume(ctx context.Context) {
+	if c.c.Noop() == nil {
+		return
+	}
+	c.t.Tracef("smtp: the server closed the session after the refused AUTH; reconnecting to %s", c.addr)
+	host, port, err := SplitHostPort(c.addr)
+	name := c.t.config().HeloName
+	if name == "" {
+		name = "localhost"
+	}
+	var nc *SMTPClient
+	if err == nil {
+		nc, err = dialSMTP(ctx, c.t, SMTPOptions{Endpoint: Endpoint{Host: host, Port: port, Security: c.sec}, Timeout: c.timeout}, name)
+	}
+	if err != nil {
+		c.broken()
+		return
+	}
+	c.mu.Lock()
+	old := c.raw
+	if c.closed.Load() { // closed meanwhile: drop the new session
+		c.mu.Unlock()
+		nc.conn().Close()
+		return
+	}
+	c.c, c.raw = nc.c, nc.raw
+	c.mu.Unlock()
+	old.Close()
 }
 
 func (c *SMTPClient) auth(op string, mechs []string, user, secret string) error {
@@ -574,21 +614,28 @@ func (c *SMTPClient) Quit() error {
 // Close closes the connection without QUIT (used on cancellation). It is
 // safe to call more than once and from another goroutine.
 func (c *SMTPClient) Close() error {
-	if c == nil || c.raw == nil {
+	if c == nil || c.conn() == nil {
 		return nil
 	}
 	if c.closed.Swap(true) {
 		return nil
 	}
-	c.raw.Close()
+	c.conn().Close()
 	return nil
+}
+
+// conn returns the network connection under any TLS layer.
+func (c *SMTPClient) conn() net.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.raw
 }
 
 // abort closes the connection under go-smtp so that a blocked read or
 // write returns at once (context cancellation, watchdog).
 func (c *SMTPClient) abort() {
 	c.closed.Store(true)
-	c.raw.Close()
+	c.conn().Close()
 }
 
 // broken closes a session whose protocol state is unknown after an I/O

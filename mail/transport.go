@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -318,11 +319,18 @@ func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep E
 		ep.Port = DefaultPort(proto, ep.Security) // a fallback keeps the same port
 	}
 	c, err := dial(ep)
-	if err == nil || !t.config().TryProtocols || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil {
 		return c, err
 	}
 	alt, ok := fallbackSecurity(ep.Security, err)
 	if !ok {
+		return c, err
+	}
+	if !t.config().TryProtocols {
+		var e *Error
+		if errors.As(err, &e) && e.Reply == "" {
+			e.Reply = fmt.Sprintf("no %s greeting; if the port expects %s use SetUseSSL/SetUseTLS accordingly, or set TryProtocols=1 in [Mail]", proto, alt)
+		}
 		return c, err
 	}
 	t.Tracef("%s: %s to %s failed (%v); TryProtocols=1: retrying with %s", proto, ep.Security, ep.Addr(proto), err, alt)
