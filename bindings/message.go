@@ -233,7 +233,7 @@ func (m *message) luaSetConfirmRead(c *Call) int {
 
 func (m *message) luaSave(c *Call) int {
 	path := c.Str(1)
-	data, err := m.build().Bytes()
+	data, err := m.build().StoredBytes() // keeps Bcc for the later Load + Send
 	if err != nil {
 		return c.Push(lua.LNumber(mail.CodeOf(err)))
 	}
@@ -261,11 +261,11 @@ func (m *message) luaLoad(c *Call) int {
 }
 
 func (m *message) luaToStr(c *Call) int {
-	data, err := m.build().Bytes()
+	data, err := m.build().StoredBytes() // keeps Bcc for FromStr + Send
 	if err != nil {
-		return c.Push(lua.LString(""), lua.LNumber(mail.CodeOf(err)))
+		return c.Push(lua.LString(""))
 	}
-	return c.Push(lua.LString(data), lua.LNumber(0))
+	return c.Push(lua.LString(data))
 }
 
 func (m *message) luaFromStr(c *Call) int {
@@ -386,8 +386,8 @@ func init() {
 			Returns: rets(nErr), Doc: "Writes the message as an RFC 5322 (.eml) file."}, b((*message).luaSave)},
 		{Member{Name: "Load", Params: params(req("cFile", TypeChar, "file path")),
 			Returns: rets(nErr), Doc: "Replaces the content with a message read from an .eml file (as written by Save)."}, b((*message).luaLoad)},
-		{Member{Name: "ToStr", Returns: rets(ret("cMsg", TypeChar, "the message in RFC 5322 form, \"\" on error"), ret("nErr", TypeNum, "0 or an error code")),
-			Doc: "Serialises the message."}, b((*message).luaToStr)},
+		{Member{Name: "ToStr", Returns: rets(ret("cMsg", TypeChar, "the message in RFC 5322 form, Bcc included; \"\" when it cannot be built")),
+			Doc: "Serialises the message (FromStr reads it back)."}, b((*message).luaToStr)},
 		{Member{Name: "FromStr", Params: params(req("cMsg", TypeChar, "a message as returned by ToStr")),
 			Returns: rets(nErr), Doc: "Replaces the content with a parsed message."}, b((*message).luaFromStr)},
 		{Member{Name: "GetAttachCount", Returns: rets(ret("nCount", TypeNum, "number of attachments")),

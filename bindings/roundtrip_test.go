@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -190,19 +191,22 @@ func TestSendMailAndSaveLoad(t *testing.T) {
 		-- Save / Load / ToStr / FromStr, then send the loaded message (Workflow queue pattern).
 		local m = TMailMessage():New()
 		m.cFrom = "robo@empresa.com.br"; m.cTo = "fila@empresa.com.br"; m.cSubject = "Fila ção"; m.cBody = "texto"
+		m.cBcc = "oculto@empresa.com.br"
 		m:MsgBodyType("text")
 		m:AddCustomHeader("X-Queue", "7")
 		eq(m:Save(dir .. "/q.eml"), 0, "Save")
-		local s, nErr = m:ToStr()
-		eq(nErr, 0, "ToStr")
+		local s, extra = m:ToStr()
+		eq(extra, nil, "ToStr returns one value")
 		has(s, "X-Queue: 7", "ToStr text")
 		local l = TMailMessage():New()
 		eq(l:Load(dir .. "/q.eml"), 0, "Load")
 		eq(l.cSubject, "Fila ção", "loaded subject")
+		eq(l.cBcc, "oculto@empresa.com.br", "loaded Bcc")
 		eq(l:GetCustomHeader("X-Queue"), "7", "loaded header")
 		local f = TMailMessage():New()
 		eq(f:FromStr(s), 0, "FromStr")
 		eq(f.cTo, "fila@empresa.com.br", "FromStr to")
+		eq(f.cBcc, "oculto@empresa.com.br", "FromStr Bcc")
 		eq(l:Load(dir .. "/nothing.eml") ~= 0, true, "Load missing")
 		ok(srv:SMTPConnect(), srv, "SMTPConnect")
 		ok(l:Send(srv), srv, "Send loaded")
@@ -220,6 +224,10 @@ func TestSendMailAndSaveLoad(t *testing.T) {
 	}
 	if caps[1].Subject != "Fila ção" || !bytes.Contains(caps[1].Data, []byte("X-Queue: 7")) || bytes.Count(caps[1].Data, []byte("\nSubject:")) != 1 {
 		t.Errorf("loaded message sent as:\n%s", caps[1].Data)
+	}
+	// The Bcc kept by Save reaches the envelope, never the sent headers.
+	if !slices.Contains(caps[1].To, "oculto@empresa.com.br") || bytes.Contains(caps[1].Data, []byte("oculto@")) {
+		t.Errorf("loaded message: envelope %v, data:\n%s", caps[1].To, caps[1].Data)
 	}
 }
 

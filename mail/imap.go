@@ -899,6 +899,26 @@ func (c *IMAPClient) fetchOne(op string, id uint32, uid bool, opts *imap.FetchOp
 	return nil
 }
 
+// Bounds on what one literal may hold, so that a broken or hostile server
+// cannot make the client buffer without limit (variables for the tests).
+var (
+	imapMaxMessage int64 = 256 << 20
+	imapMaxHeader  int64 = 16 << 20
+)
+
+// imapReadLiteral reads a literal of at most max bytes; a larger one is an
+// ErrMessageTooLarge error.
+func imapReadLiteral(op string, r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, NewError(ErrMessageTooLarge, op, "", fmt.Errorf("literal larger than %d MiB", max>>20))
+	}
+	return b, nil
+}
+
 // Fetch returns the full raw message (BODY.PEEK[]); it does not set \Seen.
 func (c *IMAPClient) Fetch(id uint32, uid bool) ([]byte, error) {
 	op := imapIDOp("fetch", id, uid)
@@ -908,7 +928,7 @@ func (c *IMAPClient) Fetch(id uint32, uid bool) ([]byte, error) {
 		return c.fetchOne(op, id, uid, opts, func(item imapclient.FetchItemData) error {
 			if b, ok := item.(imapclient.FetchItemDataBodySection); ok && b.Literal != nil {
 				var err error
-				data, err = io.ReadAll(b.Literal)
+				data, err = imapReadLiteral(op, b.Literal, imapMaxMessage)
 				return err
 			}
 			return nil
@@ -925,7 +945,7 @@ func (c *IMAPClient) FetchHeader(id uint32, uid bool) ([]Header, error) {
 		opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}}}
 		return c.fetchOne(op, id, uid, opts, func(item imapclient.FetchItemData) error {
 			if b, ok := item.(imapclient.FetchItemDataBodySection); ok && b.Literal != nil {
-				raw, err := io.ReadAll(b.Literal)
+				raw, err := imapReadLiteral(op, b.Literal, imapMaxHeader)
 				hdr = imapParseHeader(raw)
 				return err
 			}
@@ -1063,7 +1083,7 @@ func (c *IMAPClient) FetchAllHeaders(folder string, names []string, fn func(Head
 					row.UID = uint32(it.UID)
 				case imapclient.FetchItemDataBodySection:
 					if it.Literal != nil {
-						b, err := io.ReadAll(it.Literal)
+						b, err := imapReadLiteral(op, it.Literal, imapMaxHeader)
 						if err != nil && readErr == nil {
 							readErr = err
 						}

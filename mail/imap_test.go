@@ -1369,3 +1369,22 @@ func TestIMAPTryProtocols(t *testing.T) {
 		})
 	}
 }
+
+// TestIMAPFetchTooLarge: a literal beyond the bound is refused with
+// ErrMessageTooLarge instead of being buffered, and the session goes on.
+func TestIMAPFetchTooLarge(t *testing.T) {
+	old := imapMaxMessage
+	imapMaxMessage = 1 << 10
+	t.Cleanup(func() { imapMaxMessage = old })
+	s := startIMAPTestServer(t, imapServerConfig{})
+	big := "Subject: big\r\n\r\n" + strings.Repeat("x", 4<<10) + "\r\n"
+	small := imapTestMessage(2, "small")
+	s.Add(t, "INBOX", nil, big, small)
+	c := s.mustDial(t, imapDial{})
+	_, err := c.Fetch(1, false)
+	imapWantCode(t, "Fetch of a 4 KiB message with a 1 KiB bound", err, ErrMessageTooLarge)
+	got, err := c.Fetch(2, false)
+	if err != nil || string(got) != small {
+		t.Fatalf("Fetch after the refusal = %q, %v", got, err)
+	}
+}

@@ -216,9 +216,16 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 // Bytes returns the message in RFC 5322 form: CRLF line endings, UTF-8 text
 // encoded for 7-bit transport (RFC 2047 headers, quoted-printable or base64
 // bodies, RFC 2231 file names). See build for the layout.
-func (m *Message) Bytes() ([]byte, error) {
+func (m *Message) Bytes() ([]byte, error) { return m.encode(false) }
+
+// StoredBytes is Bytes with a Bcc header, for a message kept in a file or a
+// string to be sent later (TMailMessage Save/ToStr): Parse reads the Bcc
+// back, and sending strips it again.
+func (m *Message) StoredBytes() ([]byte, error) { return m.encode(true) }
+
+func (m *Message) encode(withBcc bool) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := m.build(&buf); err != nil {
+	if err := m.build(&buf, withBcc); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
 			return nil, e

@@ -1389,3 +1389,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestStoredBytesKeepsBcc: a stored message keeps its Bcc for a later send;
+// a sent one never shows it.
+func TestStoredBytesKeepsBcc(t *testing.T) {
+	m := &Message{From: "a@example.com", To: "b@example.com", Bcc: "Oculto <c@example.com>", Subject: "s", Body: "x"}
+	sent, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sent, []byte("c@example.com")) {
+		t.Errorf("Bytes shows the Bcc:\n%s", sent)
+	}
+	stored, err := m.StoredBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(bytes.NewReader(stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpts, err := p.Recipients()
+	if err != nil || len(rcpts) != 2 || rcpts[1] != "c@example.com" {
+		t.Errorf("recipients of the stored message = %v, %v", rcpts, err)
+	}
+	again, err := p.Bytes()
+	if err != nil || bytes.Contains(again, []byte("c@example.com")) {
+		t.Errorf("the reloaded message sends its Bcc in the headers (%v):\n%s", err, again)
+	}
+}

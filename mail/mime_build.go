@@ -54,8 +54,8 @@ type mimePart struct {
 // go to the multipart/mixed level. An unparseable Date is ignored and the
 // current time is used, as for an empty one (scripts put things like
 // "25/11/2026" there).
-func (m *Message) build(w io.Writer) error {
-	top, err := m.headerFields(time.Now())
+func (m *Message) build(w io.Writer, withBcc bool) error {
+	top, err := m.headerFields(time.Now(), withBcc)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ var addressHeaders = map[string]bool{
 
 // headerFields returns the top-level header fields of m, in order, except
 // the Content-* fields of the body.
-func (m *Message) headerFields(now time.Time) ([]field, error) {
+func (m *Message) headerFields(now time.Time, withBcc bool) ([]field, error) {
 	var fs []field
 	add := func(name, value string) {
 		if value != "" {
@@ -127,9 +127,14 @@ func (m *Message) headerFields(now time.Time) ([]field, error) {
 		}
 		add(f.name, v)
 	}
-	// Bcc is checked (the envelope needs it) but never written.
-	if _, err := addrs("Bcc", m.Bcc); err != nil {
+	// Bcc is checked (the envelope needs it) but written only in a stored
+	// message (StoredBytes), never in one that is sent.
+	bcc, err := addrs("Bcc", m.Bcc)
+	if err != nil {
 		return nil, err
+	}
+	if withBcc {
+		add("Bcc", bcc)
 	}
 	add("Subject", encodeText(oneLine(toUTF8(m.Subject))))
 	id, err := messageID(m.MessageID)

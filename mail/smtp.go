@@ -43,6 +43,10 @@ type SMTPClient struct {
 	mu      sync.Mutex // guards raw: Close may run on another goroutine while resume swaps it
 }
 
+// smtpDataChunk is how much of the message body is written per renewal of
+// the write deadline.
+const smtpDataChunk = 64 << 10
+
 // errSMTPNoGreeting marks a plain or STARTTLS connection on which no SMTP
 // greeting arrived (silence, an immediate close, or TLS records): the port
 // probably expects implicit TLS. TryProtocols retries those with TLS.
@@ -548,10 +552,17 @@ func (c *SMTPClient) send(op, from string, to []string, data []byte, utf8 bool) 
 		return c.refused(op, ErrMessageRejected, "", err)
 	}
 	// go-smtp bounds the DATA command and the final reply, not the writing
-	// of the body: a server that stops reading must not block us.
-	c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
-	_, err = w.Write(data)
+	// of the body: a server that stops reading must not block us. The
+	// deadline is renewed for each chunk, so a large attachment on a slow
+	// link that keeps moving is not cut off.
+	for len(data) > 0 && err == nil {
+		n := min(len(data), smtpDataChunk)
+		c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
+		_, err = w.Write(data[:n])
+		data = data[n:]
+	}
 	if err == nil {
+		c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
 		err = w.Close() // final dot, then the reply within SubmissionTimeout
 	}
 	c.raw.SetWriteDeadline(time.Time{})

@@ -1020,3 +1020,33 @@ func TestSMTPSendMessage(t *testing.T) {
 		t.Errorf("Send after refusals: %v", err)
 	}
 }
+
+// TestSMTPSlowReaderWithinTimeout: a server that keeps reading a large
+// message, slower than the whole message fits in one timeout, gets all of
+// it: the write deadline is per chunk, not for the whole body.
+func TestSMTPSlowReaderWithinTimeout(t *testing.T) {
+	ca := newTestCertAuthority(t)
+	b := &testSMTPBackend{dataHook: func(_ *smtp.Conn, r io.Reader) error {
+		buf := make([]byte, 128<<10)
+		for {
+			if _, err := io.ReadFull(r, buf); err != nil {
+				return nil // the rest (if any) is read by the session
+			}
+			time.Sleep(10 * time.Millisecond) // ~12 MiB/s
+		}
+	}}
+	port := startTestSMTP(t, srvPlain, ca, b, nil)
+	c := dialTestSMTP(t, testSMTPTransport(ca, nil, nil), port, Plain, time.Second)
+	line := strings.Repeat("x", 998) + "\r\n"
+	msg := "Subject: big\r\n\r\n" + strings.Repeat(line, (20<<20)/len(line)) // 20 MiB: well over 1 s at that pace
+	start := time.Now()
+	if err := c.SendRaw(context.Background(), "a@example.com", []string{"b@example.com"}, []byte(msg)); err != nil {
+		t.Fatalf("SendRaw after %v: %v", time.Since(start), err)
+	}
+	if elapsed := time.Since(start); elapsed < time.Second {
+		t.Logf("the server read faster than expected (%v); the test proves less", elapsed)
+	}
+	if mails, _, _ := b.snapshot(); len(mails) != 1 {
+		t.Errorf("%d mails recorded, want 1", len(mails))
+	}
+}

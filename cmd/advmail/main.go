@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/advmail/advmail/mail"
 	"io"
 	"os"
 	"os/signal"
@@ -211,12 +210,6 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	if o.sandboxDir != "" && !o.sandbox {
 		fmt.Fprintln(e.stderr, "advmail run: --sandbox-dir needs --sandbox")
 		return exitUsage
-	}
-	if path, _ := mail.FindConfigPath(o.config); path == "" && !o.sandbox {
-		// No server is configured anywhere: the script can only reach
-		// the example hosts, so run it where it can do no harm.
-		o.sandbox = true
-		fmt.Fprintln(e.stderr, "advmail: no appserver.ini (--config, $ADVMAIL_CONFIG, ./appserver.ini): using the built-in sandbox; nothing leaves the machine")
 	}
 	script, scriptArgs := fs.Arg(0), fs.Args()[1:]
 

@@ -146,10 +146,32 @@ func Start() (*Sandbox, error) {
 
 func (s *Sandbox) goServe(serve func(net.Listener) error, l net.Listener) {
 	s.wg.Add(1)
+	started := &startedListener{Listener: l, ch: make(chan struct{})}
+	done := make(chan struct{})
 	go func() {
 		defer s.wg.Done()
-		serve(l) // returns once the listener is closed
+		defer close(done)
+		serve(started) // returns once the listener is closed
 	}()
+	// Wait until serve has set itself up and calls Accept: go-imap's Serve
+	// registers the listener for Close only then, and a Close before that
+	// would race with it.
+	select {
+	case <-started.ch:
+	case <-done:
+	}
+}
+
+// startedListener reports the first call of Accept.
+type startedListener struct {
+	net.Listener
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (l *startedListener) Accept() (net.Conn, error) {
+	l.once.Do(func() { close(l.ch) })
+	return l.Listener.Accept()
 }
 
 // Dial routes a connection for proto in ep.Security to the matching server:

@@ -237,8 +237,13 @@ func (r *REPL) feedInterruptible(ctx context.Context, text string, out io.Writer
 	return r.Feed(ctx, text, out)
 }
 
-// secretLine reports whether a line calls something that takes a password
-// or holds an OAuth2 token, so that it stays out of the history file.
+// secretWords mark identifiers that hold a password or a token
+// (cPass, cPassword, MV_RELPSW, cSenha, …).
+var secretWords = []string{"pass", "psw", "pwd", "senha", "secret", "token"}
+
+// secretLine reports whether a line calls something that takes a password,
+// names a variable or property that holds one, or holds an OAuth2 token, so
+// that it stays out of the history file.
 func (r *REPL) secretLine(text string) bool {
 	low := strings.ToLower(text)
 	if strings.Contains(low, "oauth2:") {
@@ -247,6 +252,11 @@ func (r *REPL) secretLine(text string) bool {
 	for _, id := range identifiers(low) {
 		if r.secret[id] {
 			return true
+		}
+		for _, w := range secretWords {
+			if strings.Contains(id, w) {
+				return true
+			}
 		}
 	}
 	return false
