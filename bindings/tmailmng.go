@@ -457,28 +457,20 @@ func (g *mng) luaGetNumMsgs(c *Call) int {
 	return g.manager.luaGetNumMsgs(c)
 }
 
-func (g *mng) luaDeleteMsg(c *Call) int {
-	if !g.haveRecv() {
-		return mngPush(c, g.noRecv("delete message", false))
+// mngDelete runs a TMailManager delete method unless lKeepMsg is set: then
+// nothing is deleted and the answer is 0.
+func mngDelete(op string, fn func(*manager, *Call) int) func(*mng, *Call) int {
+	return func(g *mng, c *Call) int {
+		if !g.haveRecv() {
+			return mngPush(c, g.noRecv(op, false))
+		}
+		if g.keepMsg {
+			g.note = "lKeepMsg: kept"
+			return mngPush(c, 0)
+		}
+		g.syncRecv()
+		return fn(g.manager, c)
 	}
-	if g.keepMsg {
-		g.note = "lKeepMsg: kept"
-		return mngPush(c, 0)
-	}
-	g.syncRecv()
-	return g.manager.luaDeleteMsg(c)
-}
-
-func (g *mng) luaDeleteMsgs(c *Call) int {
-	if !g.haveRecv() {
-		return mngPush(c, g.noRecv("delete messages", false))
-	}
-	if g.keepMsg {
-		g.note = "lKeepMsg: kept"
-		return mngPush(c, 0)
-	}
-	g.syncRecv()
-	return g.manager.luaDeleteMsgs(c)
 }
 
 // mngIMAPNum runs a TMailManager IMAP method that answers a logical and
@@ -729,9 +721,9 @@ func init() {
 			Doc:     "Counts messages: nErr, nNumMsg = oMng:GetNumMsgs(nNumMsg)." + recvDoc}, (*mng).luaGetNumMsgs},
 		{Member{Name: "DeleteMsg", Params: params(nMsg), Returns: rets(nErr),
 			Doc: "Deletes a message (POP3: DELE, committed by Disconnect; IMAP: \\Deleted plus UID EXPUNGE of that message). " +
-				"With lKeepMsg = .T. nothing is deleted and 0 is returned." + recvDoc}, (*mng).luaDeleteMsg},
+				"With lKeepMsg = .T. nothing is deleted and 0 is returned." + recvDoc}, mngDelete("delete message", (*manager).luaDeleteMsg)},
 		{Member{Name: "DeleteMsgs", Params: params(req("aMsgs", TypeArray, "message numbers")), Returns: rets(nErr),
-			Doc: "advmail extension: deletes several messages (as DeleteMsg, lKeepMsg included)." + recvDoc}, (*mng).luaDeleteMsgs},
+			Doc: "advmail extension: deletes several messages (as DeleteMsg, lKeepMsg included)." + recvDoc}, mngDelete("delete messages", (*manager).luaDeleteMsgs)},
 		{Member{Name: "GetErrorString", Params: params(opt("nError", TypeNum, "error code; nil = the last error of this object")),
 			Returns: rets(ret("cError", TypeChar, "text")),
 			Doc:     "Text of an error code; for this object's last error it includes the server's reply."}, func(g *mng, c *Call) int { return g.manager.luaGetErrorString(c) }},

@@ -21,6 +21,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-sasl"
+
+	"github.com/advmail/advmail/mail/internal/testca"
 )
 
 const (
@@ -95,12 +97,12 @@ func startIMAPTestServer(t testing.TB, cfg imapServerConfig) *imapTestServer {
 		t.Fatal(err)
 	}
 	if cfg.sec != Plain {
-		pool, serverTLS := newTestCA(t)
-		s.Pool = pool
+		ca := testca.New(t)
+		s.Pool = ca.Pool
 		if cfg.sec == StartTLS {
-			opts.TLSConfig = serverTLS
+			opts.TLSConfig = ca.Server
 		} else {
-			ln = tls.NewListener(ln, serverTLS) // imapserver sees *tls.Conn: encrypted
+			ln = tls.NewListener(ln, ca.Server) // imapserver sees *tls.Conn: encrypted
 		}
 	}
 	s.Port = ln.Addr().(*net.TCPAddr).Port

@@ -119,14 +119,7 @@ func splitEntity(b []byte) (rawHeader, []byte) {
 	}
 	pos := 0
 	for first := true; pos < len(b); first = false {
-		end := bytes.IndexByte(b[pos:], '\n')
-		next := len(b)
-		if end >= 0 {
-			end += pos
-			next = end + 1
-		} else {
-			end = len(b)
-		}
+		end, next := lineAt(b, pos)
 		line := bytes.TrimSuffix(b[pos:end], []byte("\r"))
 		if len(line) == 0 {
 			return done(b[next:])
@@ -390,14 +383,7 @@ func splitMultipart(b []byte, boundary string) (parts [][]byte, ok bool) {
 	delim := []byte("--" + boundary)
 	start := -1
 	for pos := 0; pos < len(b); {
-		end := bytes.IndexByte(b[pos:], '\n')
-		next := len(b)
-		if end >= 0 {
-			end += pos
-			next = end + 1
-		} else {
-			end = len(b)
-		}
+		end, next := lineAt(b, pos)
 		line := b[pos:end]
 		if bytes.HasPrefix(line, delim) {
 			rest := bytes.TrimRight(line[len(delim):], " \t\r")
@@ -427,6 +413,16 @@ func splitMultipart(b []byte, boundary string) (parts [][]byte, ok bool) {
 		parts = append(parts, b[start:])
 	}
 	return parts, ok
+}
+
+// lineAt returns the end of the line of b starting at pos (the index of its
+// '\n', or len(b) for a last line without one) and the start of the next.
+func lineAt(b []byte, pos int) (end, next int) {
+	i := bytes.IndexByte(b[pos:], '\n')
+	if i < 0 {
+		return len(b), len(b)
+	}
+	return pos + i, pos + i + 1
 }
 
 // guessBoundary returns the boundary of the first delimiter-looking line.

@@ -386,36 +386,18 @@ func (c *POP3Client) Login(user, pass string) error {
 }
 
 func (c *POP3Client) userPass(user, pass string) error {
-	op := c.op + " USER"
-	line, ok, err := c.cmd(op, "USER "+user)
-	if err != nil {
+	if _, err := c.cmdOK(c.op+" USER", "USER "+user, ErrAuthFailed); err != nil {
 		return err
 	}
-	if !ok {
-		return NewError(ErrAuthFailed, op, line, nil)
-	}
-	op = c.op + " PASS"
-	line, ok, err = c.cmd(op, "PASS "+pass)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return NewError(ErrAuthFailed, op, line, nil)
-	}
-	return nil
+	_, err := c.cmdOK(c.op+" PASS", "PASS "+pass, ErrAuthFailed)
+	return err
 }
 
 func (c *POP3Client) apop(user, pass string) error {
 	op := c.op + " APOP"
 	sum := md5.Sum([]byte(c.stamp + pass))
-	line, ok, err := c.cmd(op, "APOP "+user+" "+hex.EncodeToString(sum[:]))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return NewError(ErrAuthFailed, op, line, nil)
-	}
-	return nil
+	_, err := c.cmdOK(op, "APOP "+user+" "+hex.EncodeToString(sum[:]), ErrAuthFailed)
+	return err
 }
 
 func (c *POP3Client) authPlain(user, pass string) error {
@@ -540,12 +522,9 @@ func (c *POP3Client) stat(op string) (int, int64, error) {
 	if err := c.prepare(op); err != nil {
 		return 0, 0, err
 	}
-	line, ok, err := c.cmd(op, "STAT")
+	line, err := c.cmdOK(op, "STAT", ErrCommandFailed)
 	if err != nil {
 		return 0, 0, err
-	}
-	if !ok {
-		return 0, 0, NewError(ErrCommandFailed, op, line, nil)
 	}
 	f := strings.Fields(line)
 	if len(f) < 3 {
@@ -588,12 +567,8 @@ func (c *POP3Client) listing(op, cmd string) ([]POP3MessageInfo, error) {
 	if err := c.prepare(op); err != nil {
 		return nil, err
 	}
-	line, ok, err := c.cmd(op, cmd)
-	if err != nil {
+	if _, err := c.cmdOK(op, cmd, ErrCommandFailed); err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, NewError(ErrCommandFailed, op, line, nil)
 	}
 	lines, err := c.readLines(op, false)
 	if err != nil {
@@ -900,14 +875,8 @@ func (c *POP3Client) simple(op, cmd string) error {
 	if err := c.prepare(op); err != nil {
 		return err
 	}
-	line, ok, err := c.cmd(op, cmd)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return NewError(ErrCommandFailed, op, line, nil)
-	}
-	return nil
+	_, err := c.cmdOK(op, cmd, ErrCommandFailed)
+	return err
 }
 
 // Quit commits deletions and closes the session.
@@ -927,14 +896,8 @@ func (c *POP3Client) Quit() error {
 		}
 		c.pending = c.pending[1:]
 	}
-	line, ok, err := c.cmd(op, "QUIT")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return NewError(ErrCommandFailed, op, line, nil)
-	}
-	return nil
+	_, err := c.cmdOK(op, "QUIT", ErrCommandFailed)
+	return err
 }
 
 // Close drops the connection without QUIT: nothing marked is deleted.
@@ -1019,6 +982,16 @@ func (c *POP3Client) cmd(op, line string) (string, bool, error) {
 		return "", false, err
 	}
 	return c.readStatus(op)
+}
+
+// cmdOK is cmd for a command that must succeed: a -ERR is an error of code
+// with the server's reply.
+func (c *POP3Client) cmdOK(op, line string, code Code) (string, error) {
+	reply, ok, err := c.cmd(op, line)
+	if err == nil && !ok {
+		err = NewError(code, op, reply, nil)
+	}
+	return reply, err
 }
 
 func (c *POP3Client) send(op, line string) error {

@@ -3,17 +3,12 @@ package mail_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"slices"
 	"strings"
@@ -23,6 +18,7 @@ import (
 	"time"
 
 	"github.com/advmail/advmail/mail"
+	"github.com/advmail/advmail/mail/internal/testca"
 	"github.com/advmail/advmail/mail/pop3server"
 )
 
@@ -119,52 +115,6 @@ func (m *pop3Mailbox) Delete(idx []int) error {
 func (m *pop3Mailbox) Close() error {
 	m.b.closed <- struct{}{}
 	return nil
-}
-
-// pop3TestCA returns a server TLS config for 127.0.0.1 signed by a fresh
-// CA, and a pool holding that CA.
-func pop3TestCA(t testing.TB) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "advmail pop3 test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
 
 // pop3Start serves srv on 127.0.0.1 (POP3S when implicit is set) and
@@ -347,11 +297,11 @@ func TestPOP3LoginNegotiation(t *testing.T) {
 }
 
 func TestPOP3TLS(t *testing.T) {
-	serverTLS, pool := pop3TestCA(t)
+	ca := testca.New(t)
 	b := newPOP3Backend(pop3Maildrop()...)
-	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: serverTLS}, nil)
+	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: ca.Server}, nil)
 	stlsEP.Security = mail.StartTLS
-	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, serverTLS)
+	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, ca.Server)
 	plainEP := pop3Start(t, &pop3server.Server{Backend: b}, nil)
 
 	for _, tt := range []struct {
@@ -360,7 +310,7 @@ func TestPOP3TLS(t *testing.T) {
 	}{{"stls", stlsEP}, {"pop3s", popsEP}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var trace bytes.Buffer
-			c := pop3Dial(t, pop3Transport(nil, pool, &trace), mail.POP3Options{Endpoint: tt.ep})
+			c := pop3Dial(t, pop3Transport(nil, ca.Pool, &trace), mail.POP3Options{Endpoint: tt.ep})
 			if !c.IsTLS() {
 				t.Error("IsTLS() = false")
 			}
@@ -391,8 +341,8 @@ func TestPOP3TLS(t *testing.T) {
 	}{
 		{"stls untrusted certificate", stlsEP, nil, mail.ErrCertUntrusted},
 		{"pop3s untrusted certificate", popsEP, nil, mail.ErrCertUntrusted},
-		{"stls required but not offered", mail.Endpoint{Host: plainEP.Host, Port: plainEP.Port, Security: mail.StartTLS}, pool, mail.ErrStartTLSNotOffered},
-		{"pop3s against a plain port", mail.Endpoint{Host: plainEP.Host, Port: plainEP.Port, Security: mail.ImplicitTLS}, pool, mail.ErrTLSHandshake},
+		{"stls required but not offered", mail.Endpoint{Host: plainEP.Host, Port: plainEP.Port, Security: mail.StartTLS}, ca.Pool, mail.ErrStartTLSNotOffered},
+		{"pop3s against a plain port", mail.Endpoint{Host: plainEP.Host, Port: plainEP.Port, Security: mail.ImplicitTLS}, ca.Pool, mail.ErrTLSHandshake},
 	}
 	for _, tt := range errCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -902,10 +852,10 @@ func TestPOP3CloseAbortsCommand(t *testing.T) {
 // TestPOP3TryProtocols: with [Mail] TryProtocols=1 a TLS-mode mismatch is
 // retried once in the other mode on the same port; without it, it fails.
 func TestPOP3TryProtocols(t *testing.T) {
-	serverTLS, pool := pop3TestCA(t)
+	ca := testca.New(t)
 	b := newPOP3Backend(pop3Maildrop()...)
-	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: serverTLS}, nil) // plain port offering STLS
-	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, serverTLS)                 // implicit TLS port
+	stlsEP := pop3Start(t, &pop3server.Server{Backend: b, TLSConfig: ca.Server}, nil) // plain port offering STLS
+	popsEP := pop3Start(t, &pop3server.Server{Backend: b}, ca.Server)                 // implicit TLS port
 
 	tests := []struct {
 		name    string
@@ -921,7 +871,7 @@ func TestPOP3TryProtocols(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := pop3Transport(func(c *mail.Config) { c.TryProtocols = tt.try }, pool, nil)
+			tr := pop3Transport(func(c *mail.Config) { c.TryProtocols = tt.try }, ca.Pool, nil)
 			c, err := mail.DialPOP3(context.Background(), tr, mail.POP3Options{Endpoint: tt.ep, Timeout: 500 * time.Millisecond})
 			if tt.wantErr != mail.OK {
 				if err == nil {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/advmail/advmail/mail/internal/testca"
 )
 
 // ---- in-process SMTP server -------------------------------------------------
@@ -134,7 +136,7 @@ func (s *testSMTPSession) Logout() error { return nil }
 
 // startTestSMTP serves b on 127.0.0.1 in mode, with TLS from ca, until the
 // test ends. It returns the port.
-func startTestSMTP(t *testing.T, mode testSMTPMode, ca *testCertAuthority, b *testSMTPBackend, tweak func(*smtp.Server)) int {
+func startTestSMTP(t *testing.T, mode testSMTPMode, ca *testca.CA, b *testSMTPBackend, tweak func(*smtp.Server)) int {
 	t.Helper()
 	s := smtp.NewServer(b)
 	s.Domain = "localhost"
@@ -207,7 +209,7 @@ func tlsAlertPeer(c net.Conn) {
 // ---- client helpers ------------------------------------------------------------
 
 // testSMTPTransport trusts ca (nil: nothing beyond the system) and traces to trace (may be nil).
-func testSMTPTransport(ca *testCertAuthority, trace io.Writer, mod func(*Config)) *Transport {
+func testSMTPTransport(ca *testca.CA, trace io.Writer, mod func(*Config)) *Transport {
 	cfg := DefaultConfig()
 	if mod != nil {
 		mod(cfg)
@@ -257,7 +259,7 @@ const testMsg = "From: a@example.com\r\nTo: b@example.com\r\nSubject: test\r\n\r
 // ---- tests ---------------------------------------------------------------------
 
 func TestSMTPModes(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	tests := []struct {
 		name    string
 		server  testSMTPMode
@@ -281,7 +283,7 @@ func TestSMTPModes(t *testing.T) {
 			tr := testSMTPTransport(ca, &trace, func(c *Config) { c.HeloName = "client.example.com" })
 			if tt.useFile {
 				tr.RootCAs = nil
-				tr.Config.CAFile = ca.writeCAFile(t)
+				tr.Config.CAFile = ca.WriteFile(t)
 			}
 			c := dialTestSMTP(t, tr, port, tt.sec, 5*time.Second)
 			if c.Security() != tt.sec {
@@ -319,7 +321,7 @@ func TestSMTPModes(t *testing.T) {
 
 func TestSMTPExtendSMTPOff(t *testing.T) {
 	// go-smtp cannot be told to say HELO: ExtendSMTP=0 still works, with EHLO.
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{}
 	port := startTestSMTP(t, srvPlain, ca, b, nil)
 	c := dialTestSMTP(t, testSMTPTransport(ca, nil, func(c *Config) { c.ExtendSMTP = false }), port, Plain, 5*time.Second)
@@ -332,7 +334,7 @@ func TestSMTPExtendSMTPOff(t *testing.T) {
 }
 
 func TestSMTPStartTLSNotOffered(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{mechs: []string{"PLAIN"}, newSASL: func(*testSMTPSession, string) sasl.Server { return nil }}
 	port := startTestSMTP(t, srvPlain, ca, b, nil)
 	var trace bytes.Buffer
@@ -400,7 +402,7 @@ func (d *testSASLDone) Next(resp []byte) ([]byte, bool, error) {
 }
 
 func TestSMTPAuthMechanisms(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	const pass = "Pa55-w0rd!"
 	tests := []struct {
 		name       string
@@ -446,7 +448,7 @@ func TestSMTPAuthMechanisms(t *testing.T) {
 }
 
 func TestSMTPAuthPreference(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	offered := []string{"LOGIN", "PLAIN", "XOAUTH2", "NTLM", "CRAM-MD5"}
 	tests := []struct {
 		name string
@@ -477,7 +479,7 @@ func TestSMTPAuthPreference(t *testing.T) {
 }
 
 func TestSMTPAuthFailures(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	tests := []struct {
 		name      string
 		offered   []string
@@ -556,13 +558,13 @@ func TestSMTPConnRefused(t *testing.T) {
 }
 
 func TestSMTPUntrustedCertificate(t *testing.T) {
-	ca := newTestCertAuthority(t)
-	other := newTestCertAuthority(t)
+	ca := testca.New(t)
+	other := testca.New(t)
 	tests := []struct {
 		name   string
 		server testSMTPMode
 		sec    Security
-		trust  *testCertAuthority
+		trust  *testca.CA
 	}{
 		{"implicit TLS, system roots", srvImplicit, ImplicitTLS, nil},
 		{"implicit TLS, another CA", srvImplicit, ImplicitTLS, other},
@@ -587,7 +589,7 @@ func TestSMTPUntrustedCertificate(t *testing.T) {
 }
 
 func TestSMTPTLSMismatch(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	tests := []struct {
 		name    string
 		server  func(t *testing.T) int
@@ -694,7 +696,7 @@ func TestSMTPCancel(t *testing.T) {
 }
 
 func TestSMTPSetTimeoutDuringData(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	b := &testSMTPBackend{dataHook: func(_ *smtp.Conn, r io.Reader) error {
@@ -714,7 +716,7 @@ func TestSMTPSetTimeoutDuringData(t *testing.T) {
 }
 
 func TestSMTPCancelDuringData(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	b := &testSMTPBackend{dataHook: func(_ *smtp.Conn, r io.Reader) error {
@@ -735,7 +737,7 @@ func TestSMTPCancelDuringData(t *testing.T) {
 }
 
 func TestSMTPConnectionLostMidData(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{dataHook: func(c *smtp.Conn, r io.Reader) error {
 		io.CopyN(io.Discard, r, 1000)
 		c.Conn().Close()
@@ -761,7 +763,7 @@ func TestSMTPConnectionLostMidData(t *testing.T) {
 }
 
 func TestSMTPRefusalsKeepSessionUsable(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	refuse := func(code int, ec smtp.EnhancedCode, msg string) error {
 		return &smtp.SMTPError{Code: code, EnhancedCode: ec, Message: msg}
 	}
@@ -850,7 +852,7 @@ func TestSMTPRefusalsKeepSessionUsable(t *testing.T) {
 }
 
 func TestSMTPLineInjection(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{}
 	port := startTestSMTP(t, srvPlain, ca, b, nil)
 
@@ -882,7 +884,7 @@ func TestSMTPLineInjection(t *testing.T) {
 }
 
 func TestSMTPTraceRedaction(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	const user, pass = "fulano@empresa.com.br", "Sup3r-S3cret!"
 	secrets := []string{
 		pass,
@@ -927,7 +929,7 @@ func TestSMTPTraceRedaction(t *testing.T) {
 }
 
 func TestSMTPQuitClose(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	port := startTestSMTP(t, srvPlain, ca, &testSMTPBackend{}, nil)
 	c := dialTestSMTP(t, testSMTPTransport(ca, nil, nil), port, Plain, 5*time.Second)
 	if err := c.Quit(); err != nil {
@@ -974,7 +976,7 @@ func TestSMTPEHLOExtensions(t *testing.T) {
 }
 
 func TestSMTPSendMessage(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{}
 	port := startTestSMTP(t, srvStartTLS, ca, b, nil)
 	c := dialTestSMTP(t, testSMTPTransport(ca, nil, nil), port, StartTLS, 5*time.Second)
@@ -1025,7 +1027,7 @@ func TestSMTPSendMessage(t *testing.T) {
 // message, slower than the whole message fits in one timeout, gets all of
 // it: the write deadline is per chunk, not for the whole body.
 func TestSMTPSlowReaderWithinTimeout(t *testing.T) {
-	ca := newTestCertAuthority(t)
+	ca := testca.New(t)
 	b := &testSMTPBackend{dataHook: func(_ *smtp.Conn, r io.Reader) error {
 		buf := make([]byte, 128<<10)
 		for {

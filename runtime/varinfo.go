@@ -88,18 +88,11 @@ func tableKeys(t *lua.LTable, n int) []lua.LValue {
 	return append(keys, other...)
 }
 
-// varInfoValue is the bracketed content of a scalar line.
+// varInfoValue is the bracketed content of a scalar line: as conout shows
+// it, but "function" for a function.
 func varInfoValue(L *lua.LState, v lua.LValue) string {
-	switch v.Type() {
-	case lua.LTNil:
-		return "NIL"
-	case lua.LTString, lua.LTNumber, lua.LTBool:
-		return textOf(v)
-	case lua.LTFunction:
+	if v.Type() == lua.LTFunction {
 		return "function"
 	}
-	if d, ok := ToDate(v); ok {
-		return d.String()
-	}
-	return L.ToStringMeta(v).String()
+	return displayText(L, v)
 }

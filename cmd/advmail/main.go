@@ -175,32 +175,53 @@ type runOptions struct {
 	sandboxDir string
 }
 
+// flagSet returns the flag set of the command name, writing its errors and
+// its usage to out. The usage is the synopsis from commands, the lines of
+// about, then the flags.
+func flagSet(out io.Writer, name string, about ...string) *flag.FlagSet {
+	fs := flag.NewFlagSet("advmail "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: advmail %s %s\n\n", name, findCommand(name).args)
+		for _, line := range about {
+			fmt.Fprintln(out, line)
+		}
+		fmt.Fprintln(out)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args into fs. When that ends the command, done is set
+// and code is its exit status: exitOK after -h (the usage is already
+// written), exitUsage on a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, false
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK, true
+	}
+	return exitUsage, true
+}
+
 func runFlags(out io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
-	fs := flag.NewFlagSet("advmail run", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := flagSet(out, "run",
+		"Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.",
+		"Options must come before the script name.")
 	fs.StringVar(&o.config, "config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
 	fs.BoolVar(&o.trace, "trace", false, "write the protocol trace to stderr (passwords are redacted)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
 	fs.StringVar(&o.sandboxDir, "sandbox-dir", "", "with --sandbox, save the captured messages there as .eml files")
-	fs.Usage = func() {
-		fmt.Fprintln(out, "Usage: advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]")
-		fmt.Fprintln(out)
-		fmt.Fprintln(out, "Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.")
-		fmt.Fprintln(out, "Options must come before the script name.")
-		fmt.Fprintln(out)
-		fs.PrintDefaults()
-	}
 	return fs, o
 }
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs, o := runFlags(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) { // usage already written
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "advmail run: missing script name")

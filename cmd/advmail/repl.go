@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -15,24 +14,14 @@ import (
 // cmdRepl runs the interactive prompt: with line editing on a terminal,
 // line by line with no prompts when input is piped.
 func cmdRepl(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("advmail repl", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := flagSet(e.stderr, "repl",
+		"Evaluates Lua interactively; results are printed. On a terminal: Tab completes, Ctrl-R searches",
+		"the history, Ctrl-C cancels the line or the running statement, Ctrl-D exits. Piped input is",
+		"evaluated line by line.")
 	config := fs.String("config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
 	sandbox := fs.Bool("sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: advmail repl [--config FILE] [--sandbox]")
-		fmt.Fprintln(e.stderr)
-		fmt.Fprintln(e.stderr, "Evaluates Lua interactively; results are printed. On a terminal: Tab completes, Ctrl-R searches")
-		fmt.Fprintln(e.stderr, "the history, Ctrl-C cancels the line or the running statement, Ctrl-D exits. Piped input is")
-		fmt.Fprintln(e.stderr, "evaluated line by line.")
-		fmt.Fprintln(e.stderr)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "advmail repl: unexpected argument %q\n", fs.Arg(0))
@@ -84,22 +73,12 @@ func cmdRepl(ctx context.Context, e *env, args []string) int {
 
 // cmdStubs writes the LuaLS definition files.
 func cmdStubs(_ context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("advmail stubs", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := flagSet(e.stderr, "stubs",
+		"Writes LuaLS (lua-language-server) definitions of the mail classes, the legacy functions and",
+		"the prelude, and an example .luarc.json pointing at them: copy it to your scripts' folder.")
 	out := fs.String("out", "", "directory to write the stubs and an example .luarc.json to (created when missing)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: advmail stubs --out DIR")
-		fmt.Fprintln(e.stderr)
-		fmt.Fprintln(e.stderr, "Writes LuaLS (lua-language-server) definitions of the mail classes, the legacy functions and")
-		fmt.Fprintln(e.stderr, "the prelude, and an example .luarc.json pointing at them: copy it to your scripts' folder.")
-		fmt.Fprintln(e.stderr)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fmt.Fprintln(e.stderr, "advmail stubs: --out DIR is required and takes no other arguments")

@@ -740,20 +740,10 @@ func (ss *session) retr(arg string) bool {
 	if !ok {
 		return false
 	}
-	rc, err := ss.mbox.Open(i)
-	if err != nil {
-		ss.reply("-ERR [SYS/TEMP] cannot read message")
-		return false
-	}
-	defer rc.Close()
-	ss.replyf("+OK %d octets", ss.msgs[i].Size)
-	dw := textproto.NewWriter(ss.w).DotWriter()
-	if _, err := io.Copy(dw, rc); err != nil {
-		// The reply cannot be taken back: end the session rather than
-		// terminate a truncated message as if it were complete.
-		return true
-	}
-	return dw.Close() != nil
+	return ss.sendMessage(i, fmt.Sprintf("+OK %d octets", ss.msgs[i].Size), func(w io.Writer, r io.Reader) error {
+		_, err := io.Copy(w, r)
+		return err
+	})
 }
 
 func (ss *session) top(arg string) bool {
@@ -771,15 +761,26 @@ func (ss *session) top(arg string) bool {
 		ss.reply("-ERR invalid line count")
 		return false
 	}
+	return ss.sendMessage(i, "+OK top of message follows", func(w io.Writer, r io.Reader) error {
+		return copyTop(w, r, n)
+	})
+}
+
+// sendMessage opens message i, replies ok and sends what body copies of the
+// message as a dot-stuffed multi-line response. It reports whether the
+// session must end.
+func (ss *session) sendMessage(i int, ok string, body func(w io.Writer, r io.Reader) error) bool {
 	rc, err := ss.mbox.Open(i)
 	if err != nil {
 		ss.reply("-ERR [SYS/TEMP] cannot read message")
 		return false
 	}
 	defer rc.Close()
-	ss.reply("+OK top of message follows")
+	ss.reply(ok)
 	dw := textproto.NewWriter(ss.w).DotWriter()
-	if err := copyTop(dw, rc, n); err != nil {
+	if err := body(dw, rc); err != nil {
+		// The reply cannot be taken back: end the session rather than
+		// terminate a truncated message as if it were complete.
 		return true
 	}
 	return dw.Close() != nil

@@ -3,17 +3,12 @@ package pop3server_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"slices"
 	"strings"
@@ -21,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/advmail/advmail/mail/internal/testca"
 	"github.com/advmail/advmail/mail/pop3server"
 )
 
@@ -129,46 +125,6 @@ func (b *memBackend) deletes() [][]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Clone(b.deleted)
-}
-
-// testCA returns a server TLS config for 127.0.0.1 and the pool trusting it.
-func testCA(t testing.TB) (*tls.Config, *x509.CertPool) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "pop3server test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
 }
 
 // start serves srv on a loopback listener (TLS-wrapped when tlsCfg is set).
@@ -485,15 +441,15 @@ func TestServerAPOP(t *testing.T) {
 }
 
 func TestServerSTLS(t *testing.T) {
-	tlsCfg, pool := testCA(t)
+	ca := testca.New(t)
 	b := newMemBackend(msg1)
-	addr := start(t, &pop3server.Server{Backend: b, TLSConfig: tlsCfg}, nil)
+	addr := start(t, &pop3server.Server{Backend: b, TLSConfig: ca.Server}, nil)
 	p := dialPeer(t, addr, nil)
 	p.do("CAPA", "+OK*", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "USER", "SASL PLAIN LOGIN", "STLS", "IMPLEMENTATION advmail", ".")
 	// A command pipelined behind STLS in clear text must not survive the upgrade.
 	p.send("USER alice\r\nSTLS\r\nUSER mallory\r\n")
 	p.expect("+OK", "+OK Begin TLS negotiation now")
-	tc := tls.Client(p.conn, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	tc := tls.Client(p.conn, &tls.Config{RootCAs: ca.Pool, ServerName: "127.0.0.1"})
 	if err := tc.Handshake(); err != nil {
 		t.Fatal(err)
 	}
@@ -507,10 +463,10 @@ func TestServerSTLS(t *testing.T) {
 }
 
 func TestServerImplicitTLS(t *testing.T) {
-	tlsCfg, pool := testCA(t)
+	ca := testca.New(t)
 	b := newMemBackend(msg1)
-	addr := start(t, &pop3server.Server{Backend: b, TLSConfig: tlsCfg}, tlsCfg)
-	p := dialPeer(t, addr, pool)
+	addr := start(t, &pop3server.Server{Backend: b, TLSConfig: ca.Server}, ca.Server)
+	p := dialPeer(t, addr, ca.Pool)
 	p.do("CAPA", "+OK*", "TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "USER", "SASL PLAIN LOGIN", "IMPLEMENTATION advmail", ".")
 	p.login()
 	p.do("STAT", fmt.Sprintf("+OK 1 %d", len(msg1)))

@@ -1,4 +1,6 @@
-package mail
+// Package testca makes throwaway certificate authorities for tests that run
+// TLS servers in process.
+package testca
 
 import (
 	"crypto/ecdsa"
@@ -16,24 +18,16 @@ import (
 	"time"
 )
 
-// testCertAuthority is a throwaway certificate authority with one leaf
-// certificate for "localhost", 127.0.0.1 and ::1, for in-process TLS servers.
-// Each call to newTestCertAuthority makes a new, unrelated CA.
-type testCertAuthority struct {
-	Pool   *x509.CertPool // trusts only this CA: use it as Transport.RootCAs
-	PEM    []byte         // the CA certificate, PEM encoded (for Config.CAFile)
+// CA is a test certificate authority with one leaf certificate for
+// "localhost", 127.0.0.1 and ::1. Each call to New makes a new, unrelated CA.
+type CA struct {
+	Pool   *x509.CertPool // trusts only this CA: use it as RootCAs
+	PEM    []byte         // the CA certificate, PEM encoded (for a CA file)
 	Server *tls.Config    // server configuration presenting the leaf certificate
 }
 
-// newTestCA returns a pool trusting a fresh test CA and a server TLS
-// configuration whose certificate (localhost, 127.0.0.1, ::1) it signed.
-func newTestCA(t testing.TB) (*x509.CertPool, *tls.Config) {
-	ca := newTestCertAuthority(t)
-	return ca.Pool, ca.Server
-}
-
-// newTestCertAuthority makes a CA and a leaf certificate for localhost.
-func newTestCertAuthority(t testing.TB) *testCertAuthority {
+// New makes a CA and its leaf certificate; it fails t on any error.
+func New(t testing.TB) *CA {
 	t.Helper()
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -79,7 +73,7 @@ func newTestCertAuthority(t testing.TB) *testCertAuthority {
 
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
-	return &testCertAuthority{
+	return &CA{
 		Pool: pool,
 		PEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		Server: &tls.Config{
@@ -89,9 +83,9 @@ func newTestCertAuthority(t testing.TB) *testCertAuthority {
 	}
 }
 
-// writeCAFile writes the CA certificate to a PEM file in a temporary
-// directory and returns its path (for Config.CAFile).
-func (ca *testCertAuthority) writeCAFile(t testing.TB) string {
+// WriteFile writes the CA certificate to a PEM file in a temporary directory
+// of t and returns its path.
+func (ca *CA) WriteFile(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test-ca.pem")
 	if err := os.WriteFile(path, ca.PEM, 0o600); err != nil {
