@@ -112,7 +112,7 @@ func DialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass strin
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return withFallback(ctx, t, IMAP, o.Endpoint, func(ep Endpoint) (*IMAPClient, error) {
+	return withFallback(ctx, t, IMAP, o.Endpoint, fallbackSecurity, func(ep Endpoint) (*IMAPClient, error) {
 		o.Endpoint = ep
 		return dialIMAP(ctx, t, o, user, pass)
 	})

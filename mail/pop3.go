@@ -148,7 +148,7 @@ func DialPOP3(ctx context.Context, t *Transport, o POP3Options) (*POP3Client, er
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return withFallback(ctx, t, POP3, o.Endpoint, func(ep Endpoint) (*POP3Client, error) {
+	return withFallback(ctx, t, POP3, o.Endpoint, fallbackSecurity, func(ep Endpoint) (*POP3Client, error) {
 		o.Endpoint = ep
 		return dialPOP3(ctx, t, o)
 	})

@@ -94,32 +94,13 @@ func DialSMTP(ctx context.Context, t *Transport, o SMTPOptions) (*SMTPClient, er
 	if o.Timeout <= 0 {
 		o.Timeout = smtpDefaultTimeout
 	}
-	if o.Port == 0 {
-		o.Port = DefaultPort(SMTP, o.Security) // a fallback keeps the same port
-	}
 	if !cfg.ExtendSMTP {
 		t.Tracef("smtp: ExtendSMTP=0: go-smtp always says EHLO first (HELO only if the server refuses EHLO)")
 	}
-	c, err := dialSMTP(ctx, t, o, name)
-	if err == nil || !cfg.TryProtocols {
-		return c, err
-	}
-	alt, ok := smtpFallback(o.Security, err)
-	if !ok || ctx.Err() != nil {
-		return nil, err
-	}
-	t.Tracef("smtp: %s to %s failed (%v); TryProtocols=1: retrying with %s", o.Security, o.Addr(SMTP), err, alt)
-	o.Security = alt
-	c, err2 := dialSMTP(ctx, t, o, name)
-	if err2 == nil {
-		return c, nil
-	}
-	switch CodeOf(err2) {
-	case ErrTLSHandshake, ErrTimeout, ErrConnectionLost:
-		// The other mode did not work either: the first error says more.
-		return nil, err
-	}
-	return nil, err2 // e.g. the port does speak the other mode but its certificate is not trusted
+	return withFallback(ctx, t, SMTP, o.Endpoint, smtpFallback, func(ep Endpoint) (*SMTPClient, error) {
+		o.Endpoint = ep
+		return dialSMTP(ctx, t, o, name)
+	})
 }
 
 // smtpFallback returns the mode to retry with after err in mode sec, when

@@ -311,10 +311,12 @@ func fallbackSecurity(sec Security, err error) (Security, bool) {
 }
 
 // withFallback runs dial in mode ep.Security and, when [Mail] TryProtocols
-// is set and the error shows a TLS-mode mismatch, once more in the other
-// mode on the same port. When the other mode fails for the same kind of
-// reason the first error is returned, as it says more.
-func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep Endpoint, dial func(Endpoint) (C, error)) (C, error) {
+// is set and fallback reads the error as a TLS-mode mismatch, once more in
+// the other mode on the same port. When the other mode fails too with a
+// connection-level error, the first error is returned, as it says more.
+// Without TryProtocols a mismatch gets a hint in its Reply when it has none.
+func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep Endpoint,
+	fallback func(Security, error) (Security, bool), dial func(Endpoint) (C, error)) (C, error) {
 	if ep.Port == 0 {
 		ep.Port = DefaultPort(proto, ep.Security) // a fallback keeps the same port
 	}
@@ -322,7 +324,7 @@ func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep E
 	if err == nil || ctx.Err() != nil {
 		return c, err
 	}
-	alt, ok := fallbackSecurity(ep.Security, err)
+	alt, ok := fallback(ep.Security, err)
 	if !ok {
 		return c, err
 	}
@@ -339,10 +341,11 @@ func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep E
 	if err2 == nil {
 		return c2, nil
 	}
-	if _, mismatch := fallbackSecurity(alt, err2); mismatch {
-		return c, err
+	switch CodeOf(err2) {
+	case ErrTLSHandshake, ErrTimeout, ErrConnectionLost, ErrProtocol:
+		return c, err // the other mode did not work either
 	}
-	return c2, err2 // the port speaks the other mode but failed for another reason
+	return c2, err2 // the port speaks the other mode but failed for another reason (e.g. its certificate)
 }
 
 // CheckLine rejects values that would break or inject into a protocol
