@@ -69,18 +69,8 @@ func mngEngine(t *testing.T, cfg *mail.Config, route func(mail.Endpoint) mail.En
 	return &Engine{Transport: tr}, sb, log
 }
 
-const mngHelpers = `
-function eq(got, want, what)
-	if got ~= want then error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want)), 2) end
-end
-function has(s, sub, what)
-	if type(s) ~= "string" or not string.find(s, sub, 1, true) then
-		error(string.format("%s: %s does not contain %q", what, tostring(s), sub), 2)
-	end
-end
-function ok(n, srv, what)
-	if n ~= 0 then error(string.format("%s: %s: %s", what, tostring(n), srv:GetErrorString(n)), 2) end
-end
+// mngHelpers are luaHelpers (roundtrip_test.go) plus folder-list helpers.
+const mngHelpers = luaHelpers + `
 function names(rows)
 	local s = {}
 	for _, r in ipairs(rows) do

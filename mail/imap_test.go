@@ -1103,36 +1103,6 @@ func TestIMAPAppend(t *testing.T) {
 	}
 }
 
-// imapSilentServer accepts connections and never writes.
-func imapSilentServer(t testing.TB) (host string, port int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "127.0.0.1", ln.Addr().(*net.TCPAddr).Port
-}
-
 // imapSlowSession blocks SELECT until release is closed.
 type imapSlowSession struct {
 	imapserver.SessionIMAP4rev2
@@ -1152,7 +1122,7 @@ func TestIMAPTimeout(t *testing.T) {
 
 	for _, sec := range []Security{Plain, StartTLS, ImplicitTLS} {
 		t.Run("silent server/"+sec.String(), func(t *testing.T) {
-			host, port := imapSilentServer(t)
+			host, port := "127.0.0.1", startRawServer(t, silentPeer)
 			start := time.Now()
 			_, err := DialIMAP(context.Background(), &Transport{}, IMAPOptions{
 				Endpoint: Endpoint{Host: host, Port: port, Security: sec}, Timeout: timeout}, imapTestUser, imapTestPass)
@@ -1198,7 +1168,7 @@ func TestIMAPTimeout(t *testing.T) {
 
 func TestIMAPCancel(t *testing.T) {
 	t.Run("context during connect", func(t *testing.T) {
-		host, port := imapSilentServer(t)
+		host, port := "127.0.0.1", startRawServer(t, silentPeer)
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel)
 		_, err := DialIMAP(ctx, &Transport{}, IMAPOptions{Endpoint: Endpoint{Host: host, Port: port}, Timeout: 10 * time.Second}, imapTestUser, imapTestPass)

@@ -164,8 +164,8 @@ func startTestSMTP(t *testing.T, mode testSMTPMode, ca *testca.CA, b *testSMTPBa
 }
 
 // startRawServer accepts TCP connections and hands each to handle (a peer
-// that is not an SMTP server: silent, or speaking TLS alerts).
-func startRawServer(t *testing.T, handle func(net.Conn)) int {
+// that is not a mail server: silent, or speaking TLS alerts).
+func startRawServer(t testing.TB, handle func(net.Conn)) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
