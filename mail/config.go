@@ -101,21 +101,30 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 }
 
 // LoadINI parses ini data the way the AppServer does: section and key names
-// match in any letter case. Malformed lines are reported with file and line.
+// match in any letter case, and a value ending in a backslash (a Windows
+// folder such as RootPath=C:\TOTVS\Protheus_Data\) is an ordinary value,
+// never a continuation onto the next line. Malformed lines are reported
+// with file and line.
 func LoadINI(name string, data []byte) (*ini.File, error) {
 	if err := checkINISyntax(name, data); err != nil {
 		return nil, err
 	}
-	f, err := ini.LoadSources(ini.LoadOptions{
-		Insensitive: true,
-		// "key=value ; note" is a comment only after a space, so passwords
-		// may contain ';' and '#'.
-		SpaceBeforeInlineComment: true,
-	}, data)
+	f, err := ini.LoadSources(iniOptions, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return f, nil
+}
+
+// iniOptions are the ini.v1 options of every ini advmail reads.
+var iniOptions = ini.LoadOptions{
+	Insensitive: true,
+	// The AppServer has no line continuation: "StartPath=\system\" ends
+	// its line. ini.v1 would otherwise join the next line to the value.
+	IgnoreContinuation: true,
+	// "key=value ; note" is a comment only after a space, so passwords
+	// may contain ';' and '#'.
+	SpaceBeforeInlineComment: true,
 }
 
 // checkINISyntax rejects lines ini.v1 would silently misread, naming file:line.
@@ -139,12 +148,27 @@ func checkINISyntax(name string, data []byte) error {
 			return fmt.Errorf("%s:%d: expected key=value, got %q", name, n, line)
 		case strings.HasPrefix(line, "="):
 			return fmt.Errorf("%s:%d: empty key name", name, n)
+		case openQuote(line) != "":
+			return fmt.Errorf("%s:%d: value opens %s and does not close it on the same line; an ini value is one line", name, n, openQuote(line))
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("%s:%d: %w", name, n+1, err)
 	}
 	return nil
+}
+
+// openQuote returns the multi-line quote (""" or `) a key=value line opens
+// without closing, or "". ini.v1 would read such a value on into the
+// following lines, swallowing them.
+func openQuote(line string) string {
+	v := strings.TrimSpace(line[strings.IndexByte(line, '=')+1:])
+	for _, q := range []string{`"""`, "`"} {
+		if strings.HasPrefix(v, q) && !strings.Contains(v[len(q):], q) {
+			return q
+		}
+	}
+	return ""
 }
 
 // ConfigFromINI extracts the [Mail] section of a parsed file.

@@ -23,7 +23,7 @@ const (
 	OK                    Code = 0
 	ErrNotInitialized     Code = 1  // Init was not called, or no server was given
 	ErrDNS                Code = 2  // the server name does not resolve
-	ErrConnRefused        Code = 3  // nothing listens on that port
+	ErrConnRefused        Code = 3  // nothing listens on that port, or the host is unreachable
 	ErrTimeout            Code = 4  // dial, command or DATA exceeded the timeout
 	ErrTLSHandshake       Code = 5  // TLS negotiation failed (wrong mode for the port, version mismatch)
 	ErrNoConnection       Code = 6  // the operation needs a connection that is not open
@@ -175,7 +175,13 @@ func Classify(op string, err error) *Error {
 		recordErr   tls.RecordHeaderError
 		alertErr    tls.AlertError
 		netErr      net.Error
+		errno       syscall.Errno
+		errnoC      Code
+		isErrno     bool
 	)
+	if errors.As(err, &errno) {
+		errnoC, isErrno = errnoCode(uintptr(errno))
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		code = ErrCanceled
@@ -186,16 +192,15 @@ func Classify(op string, err error) *Error {
 		if dnsErr.IsTimeout {
 			code = ErrTimeout
 		}
-	case errors.Is(err, syscall.ECONNREFUSED):
-		code = ErrConnRefused
+	case isErrno:
+		code = errnoC
 	case errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr), errors.As(err, &verifyErr):
 		code = ErrCertUntrusted
 	case errors.As(err, &recordErr), errors.As(err, &alertErr):
 		code = ErrTLSHandshake
 	case errors.As(err, &netErr) && netErr.Timeout():
 		code = ErrTimeout
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		code = ErrConnectionLost
 	case strings.Contains(err.Error(), "tls:"):
 		code = ErrTLSHandshake

@@ -196,7 +196,7 @@ func (c *IMAPClient) setup(ctx context.Context, user, pass string) error {
 	}
 	if c.client.State() != imap.ConnStateAuthenticated { // not PREAUTH
 		if err := c.login(ctx, user, pass); err != nil {
-			return err
+			return err // redacted by login
 		}
 	}
 	caps := c.client.Caps()
@@ -248,9 +248,13 @@ func (c *IMAPClient) login(ctx context.Context, user, pass string) error {
 			return err
 		}
 	}
-	mech := mechs[0]
 	c.trace.hide(secret)
 	defer c.trace.hide("")
+	return redactAuthError(c.authenticate(op, mechs[0], loginCmd, user, secret), secret)
+}
+
+// authenticate runs LOGIN or AUTHENTICATE mech.
+func (c *IMAPClient) authenticate(op, mech string, loginCmd bool, user, secret string) error {
 	if mech == MechLogin && loginCmd {
 		return imapStatusErr(op, c.client.Login(user, secret).Wait(), ErrAuthFailed)
 	}
@@ -291,8 +295,10 @@ func imapStartTLS(ctx context.Context, t *Transport, raw net.Conn, host string, 
 		return Classify(op, err)
 	}
 	br := bufio.NewReaderSize(raw, 16<<10)
+	var budget commandBudget // the whole clear-text phase, as one command
+	budget.begin(time.Now())
 	readLine := func() (string, error) {
-		raw.SetReadDeadline(time.Now().Add(timeout))
+		raw.SetReadDeadline(budget.next(time.Now(), timeout))
 		b, err := br.ReadSlice('\n')
 		if err != nil {
 			if errors.Is(err, bufio.ErrBufferFull) {
@@ -300,6 +306,7 @@ func imapStartTLS(ctx context.Context, t *Transport, raw net.Conn, host string, 
 			}
 			return "", fail(err)
 		}
+		budget.add(len(b))
 		tw.Write(b)
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
@@ -324,6 +331,9 @@ func imapStartTLS(ctx context.Context, t *Transport, raw net.Conn, host string, 
 			}
 			if strings.HasPrefix(line, tag+" ") {
 				return untagged, strings.TrimPrefix(line, tag+" "), nil
+			}
+			if len(untagged) >= 1000 {
+				return nil, "", NewError(ErrProtocol, op, "", errors.New("hostile or broken server: more than 1000 untagged lines before STARTTLS"))
 			}
 			untagged = append(untagged, line)
 		}
@@ -447,6 +457,11 @@ func (c *IMAPClient) do(op string, fn func() error) error {
 	if err := fn(); err != nil {
 		return c.finish(op, err)
 	}
+	if c.conn.abortCause() != nil {
+		// The session was closed underneath (timeout, cancellation,
+		// guard) after the last response: what was read may be partial.
+		return c.finish(op, errIMAPClosed)
+	}
 	return nil
 }
 
@@ -458,10 +473,13 @@ func (c *IMAPClient) usable(op string) error {
 	select {
 	case <-c.client.Closed():
 		why := "closed by the server"
-		switch c.conn.abortCause() {
-		case errIMAPTimeout:
+		var le *imapLimitError
+		switch cause := c.conn.abortCause(); {
+		case errors.As(cause, &le):
+			why = "closed by the response guard (" + le.what + ")"
+		case cause == errIMAPTimeout:
 			why = "closed after a timeout"
-		case errIMAPCanceled:
+		case cause == errIMAPCanceled:
 			why = "closed after a cancellation"
 		}
 		return NewError(ErrConnectionLost, op, "", errors.New("the connection was "+why))
@@ -474,11 +492,17 @@ func (c *IMAPClient) usable(op string) error {
 // connection wins; *Error values pass; server NO/BAD become ErrCommandFailed;
 // anything else is a broken connection.
 func (c *IMAPClient) finish(op string, err error) error {
-	switch c.conn.abortCause() {
+	cause := c.conn.abortCause()
+	switch cause {
 	case errIMAPTimeout:
 		return NewError(ErrTimeout, op, "", fmt.Errorf("%w (%v)", errIMAPTimeout, c.conn.getTimeout()))
 	case errIMAPCanceled:
 		return NewError(ErrCanceled, op, "", errIMAPCanceled)
+	}
+	var le *imapLimitError
+	if errors.As(cause, &le) {
+		c.trace.note(le.Error())
+		return NewError(ErrProtocol, op, "", le)
 	}
 	var e *Error
 	if errors.As(err, &e) {
@@ -1094,8 +1118,8 @@ func (c *IMAPClient) FetchAllHeaders(folder string, names []string, fn func(Head
 			if readErr != nil {
 				continue // drain; the command error follows
 			}
+			c.conn.disarm() // parsing and a slow callback are not a slow server
 			row.Headers = imapPickHeaders(imapParseHeader(raw), names)
-			c.conn.disarm() // a slow callback is not a slow server
 			fn(row)
 			c.conn.arm()
 		}
@@ -1141,9 +1165,21 @@ func imapFieldName(s string) bool {
 // imapParseHeader splits a header block into fields, unfolded and decoded
 // (RFC 2047 words in any charset go-message knows; raw 8-bit text that is
 // not UTF-8 is read as Windows-1252). Lines that are not fields are skipped.
+//
+// It is linear in the size of raw: folded lines are collected per field and
+// joined once.
 func imapParseHeader(raw []byte) []Header {
-	var out []Header
-	for _, line := range strings.SplitAfter(string(raw), "\n") {
+	var (
+		out   []Header
+		folds [][]string // the lines of each field
+	)
+	for rest := string(raw); rest != ""; {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			rest = ""
+		}
 		trimmed := strings.TrimRight(line, "\r\n")
 		if trimmed == "" {
 			if line == "\r\n" || line == "\n" {
@@ -1152,17 +1188,18 @@ func imapParseHeader(raw []byte) []Header {
 			continue
 		}
 		if (trimmed[0] == ' ' || trimmed[0] == '\t') && len(out) > 0 {
-			out[len(out)-1].Value += trimmed
+			folds[len(out)-1] = append(folds[len(out)-1], trimmed)
 			continue
 		}
 		name, value, ok := strings.Cut(trimmed, ":")
 		if !ok || !imapFieldName(strings.TrimSpace(name)) {
 			continue
 		}
-		out = append(out, Header{Name: strings.TrimSpace(name), Value: value})
+		out = append(out, Header{Name: strings.TrimSpace(name)})
+		folds = append(folds, []string{value})
 	}
 	for i := range out {
-		out[i].Value = imapDecodeHeader(strings.TrimSpace(out[i].Value))
+		out[i].Value = imapDecodeHeader(strings.TrimSpace(strings.Join(folds[i], "")))
 	}
 	return out
 }
@@ -1178,7 +1215,10 @@ func imapDecodeHeader(v string) string {
 		}
 	}
 	if s, err := imapWordDecoder.DecodeHeader(v); err == nil {
-		return s
+		v = s
+	}
+	if !utf8.ValidString(v) { // an encoded word that decodes to invalid UTF-8
+		v = strings.ToValidUTF8(v, "\uFFFD")
 	}
 	return v
 }
@@ -1507,6 +1547,11 @@ type imapConn struct {
 	armed   bool
 	cause   error
 
+	budget commandBudget // overall deadline of the running command
+
+	guard      imapGuard   // bounds every response (imap_guard.go); used by Read only
+	guardReset atomic.Bool // a new command started: reset the guard's byte count
+
 	lsubOut atomic.Bool // rewrite the next LIST command to LSUB
 	lsubIn  atomic.Bool // rewrite "* LSUB " responses to "* LIST "
 	lsub    imapLSUBFilter
@@ -1539,6 +1584,8 @@ func (c *imapConn) arm() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.armed = true
+	c.budget.begin(time.Now())
+	c.guardReset.Store(true)
 	if c.timer == nil {
 		c.timer = time.AfterFunc(c.timeout, c.expire)
 	} else {
@@ -1555,13 +1602,26 @@ func (c *imapConn) disarm() {
 	}
 }
 
-// kick restarts the watchdog after progress.
-func (c *imapConn) kick() {
+// kick restarts the watchdog after n bytes of progress: the next expiry is
+// the timeout from now, but never past the command's overall deadline (see
+// commandBudget), so a trickling server cannot hold a command forever.
+func (c *imapConn) kick(n int) {
 	c.mu.Lock()
+	expired := false
 	if c.armed {
-		c.timer.Reset(c.timeout)
+		c.budget.add(n)
+		now := time.Now()
+		wait := c.budget.next(now, c.timeout).Sub(now)
+		if wait <= 0 {
+			expired = true
+		} else {
+			c.timer.Reset(wait)
+		}
 	}
 	c.mu.Unlock()
+	if expired {
+		c.abort(errIMAPTimeout)
+	}
 }
 
 func (c *imapConn) expire() {
@@ -1602,16 +1662,30 @@ func (c *imapConn) Write(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Write(p)
 	if n > 0 {
-		c.kick()
+		c.kick(n)
 	}
 	return n, err
 }
 
-// Read is only ever called by one goroutine at a time (imapclient's reader,
-// or a consumer reading a literal while the reader waits). Whether to filter
-// is decided after the read returns: the reader is usually already blocked
-// in Read when the LSUB shim is switched on.
+// Read passes every byte through the guard (imap_guard.go) before
+// imapclient sees it: past a bound the session is closed and Read fails.
 func (c *imapConn) Read(p []byte) (int, error) {
+	n, err := c.readFiltered(p)
+	if c.guardReset.CompareAndSwap(true, false) {
+		c.guard.newCommand()
+	}
+	if gerr := c.guard.scan(p[:n]); gerr != nil {
+		c.abort(gerr)
+		return 0, gerr
+	}
+	return n, err
+}
+
+// readFiltered is only ever called by one goroutine at a time (imapclient's
+// reader, or a consumer reading a literal while the reader waits). Whether
+// to filter is decided after the read returns: the reader is usually
+// already blocked in Read when the LSUB shim is switched on.
+func (c *imapConn) readFiltered(p []byte) (int, error) {
 	if len(c.pre) > 0 {
 		n := copy(p, c.pre)
 		c.pre = c.pre[n:]
@@ -1630,7 +1704,7 @@ func (c *imapConn) Read(p []byte) (int, error) {
 		}
 		n, err := c.Conn.Read(p)
 		if n > 0 {
-			c.kick()
+			c.kick(n)
 		}
 		filtering := c.lsubIn.Load()
 		if !filtering && len(c.lsub.hold) == 0 {

@@ -652,7 +652,7 @@ func TestIMAPFoldersCounts(t *testing.T) {
 			}
 			listStatus := st.caps.Has(imap.CapListStatus)
 			if got := trace.commands("LIST"); got != 1 {
-				t.Errorf("%d LIST commands, want 1", got)
+				t.Errorf("%d LIST commands, want 1; trace:\n%s", got, trace)
 			}
 			wantStatus := len(want)
 			if listStatus {

@@ -50,6 +50,9 @@ type Message struct {
 
 	// Set by Parse: the text and HTML alternatives, decoded to UTF-8.
 	TextBody, HTMLBody string
+	// Set by Parse when the message went beyond the part or nesting limits
+	// and the rest was not read: why, in English; "" when it was read whole.
+	Truncated string
 }
 
 var errNotImplemented = errors.New("not implemented yet")
@@ -59,10 +62,18 @@ var errNotImplemented = errors.New("not implemented yet")
 // Empty entries (trailing or doubled separators, blanks) are skipped. An entry
 // that is not an address gives an *Error with code ErrInvalidArgument naming
 // the entry. An empty list gives no addresses and no error.
+//
+// A list holding CR, LF (other than a header fold: CRLF or LF before a
+// blank, between entries) or another control character (tab aside), or an
+// entry holding more than one angle address ("<a@b> <c@d>"), is refused
+// with ErrInvalidArgument: it is ambiguous, never guessed at.
 func ParseAddressList(s string) ([]*netmail.Address, error) {
-	// Line breaks are only folding here: the addresses are re-formatted
-	// when the message is built, so they cannot inject header lines.
-	s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\t", " ").Replace(toUTF8(s))
+	s = unfoldAddresses(s)
+	if i := strings.IndexFunc(s, func(r rune) bool { return r != '\t' && (r < ' ' || r == 0x7f) }); i >= 0 {
+		return nil, NewError(ErrInvalidArgument, "parse address list", "",
+			fmt.Errorf("the address list contains a control character (%q)", s[i]))
+	}
+	s = strings.ReplaceAll(toUTF8(s), "\t", " ")
 	var out []*netmail.Address
 	for _, entry := range splitAddressList(s) {
 		a, err := parseAddress(entry)
@@ -78,6 +89,9 @@ func ParseAddressList(s string) ([]*netmail.Address, error) {
 // parseAddress parses one entry of a list: "Name <a@b>", "\"Name\" <a@b>",
 // "<a@b>", "a@b" or "a@b (Name)", the name possibly RFC 2047 encoded.
 func parseAddress(entry string) (*netmail.Address, error) {
+	if n := countAngles(entry); n > 1 {
+		return nil, fmt.Errorf("%d angle addresses in one entry: separate addresses with ';'", n)
+	}
 	p := netmail.AddressParser{WordDecoder: wordDecoder}
 	a, err := p.Parse(entry)
 	if err != nil {
@@ -99,6 +113,101 @@ func parseAddress(entry string) (*netmail.Address, error) {
 	// as mail clients do) and may decode words into invalid UTF-8.
 	a.Name = decodeWords(a.Name)
 	return a, nil
+}
+
+// unfoldAddresses replaces header folds (CRLF or LF followed by a blank)
+// with a space; other line breaks are left for the caller to refuse.
+func unfoldAddresses(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "\r\n ") || strings.HasPrefix(s[i:], "\r\n\t"):
+			b.WriteByte(' ')
+			i += 2
+		case strings.HasPrefix(s[i:], "\n ") || strings.HasPrefix(s[i:], "\n\t"):
+			b.WriteByte(' ')
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// countAngles counts the '<' outside quoted strings and comments.
+func countAngles(s string) int {
+	n, quoted, escaped, depth := 0, false, false, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\' && (quoted || depth > 0):
+			escaped = true
+		case quoted:
+			quoted = c != '"'
+		case c == '"':
+			quoted = true
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0 && c == '<':
+			n++
+		}
+	}
+	return n
+}
+
+// EnvelopeAddress returns addr (an addr-spec as net/mail gives it: the
+// local part unquoted) in the form RFC 5321 requires in MAIL FROM and RCPT
+// TO: a local part that is not a dot-atom ("a b", "x@y", "@r:v") is sent as
+// a quoted string, so the server gets the same mailbox, never another one.
+// A local part that cannot be quoted (control characters) is an
+// ErrInvalidArgument error.
+func EnvelopeAddress(addr string) (string, error) {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return "", NewError(ErrInvalidArgument, "envelope address", "", fmt.Errorf("%q is not user@domain", addr))
+	}
+	local, domain := addr[:at], addr[at+1:]
+	if isDotAtom(local) {
+		return addr, nil
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range local {
+		if r < ' ' || r == 0x7f {
+			return "", NewError(ErrInvalidArgument, "envelope address", "", fmt.Errorf("%q has a control character", addr))
+		}
+		if r == '"' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString(`"@`)
+	b.WriteString(domain)
+	return b.String(), nil
+}
+
+// isDotAtom reports whether s is an RFC 5321 dot-string (UTF-8 allowed,
+// for SMTPUTF8).
+func isDotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 0x80, r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // splitAddressList splits s at ',' and ';' outside quoted strings, comments
@@ -161,10 +270,14 @@ func (m *Message) Recipients() ([]string, error) {
 			return nil, fieldError(f.name, err)
 		}
 		for _, a := range addrs {
-			key := strings.ToLower(a.Address)
+			env, err := EnvelopeAddress(a.Address)
+			if err != nil {
+				return nil, fieldError(f.name, err)
+			}
+			key := strings.ToLower(env)
 			if !seen[key] {
 				seen[key] = true
-				out = append(out, a.Address)
+				out = append(out, env)
 			}
 		}
 	}
@@ -185,7 +298,11 @@ func (m *Message) Sender() (string, error) {
 	if len(addrs) == 0 {
 		return "", NewError(ErrInvalidArgument, "message sender", "", errors.New("From is empty"))
 	}
-	return addrs[0].Address, nil
+	env, err := EnvelopeAddress(addrs[0].Address)
+	if err != nil {
+		return "", fieldError("From", err)
+	}
+	return env, nil
 }
 
 // fieldError names the message field in an address-list error.

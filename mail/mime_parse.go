@@ -2,7 +2,9 @@ package mail
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -31,6 +33,19 @@ const (
 // Text without a charset is UTF-8 when valid, Windows-1252 otherwise.
 // Attached messages (message/rfc822) are kept whole, not descended into.
 func Parse(r io.Reader) (*Message, error) {
+	return ParseContext(context.Background(), r)
+}
+
+// ParseContext is Parse, cancellable: parsing stops with ErrCanceled once
+// ctx is done. Parsing is linear in the size of the message.
+//
+// Beyond maxParts parts or maxMultipartDepth nesting levels the rest of the
+// message is not read; Message.Truncated then says so (the message is still
+// returned, without error).
+func ParseContext(ctx context.Context, r io.Reader) (*Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if r == nil {
 		return nil, NewError(ErrInvalidArgument, "parse message", "", errors.New("nil reader"))
 	}
@@ -38,7 +53,7 @@ func Parse(r io.Reader) (*Message, error) {
 	if err != nil {
 		return nil, Classify("read message", err)
 	}
-	return parseBytes(bytes.TrimPrefix(data, []byte("\ufeff"))) // a BOM from a Windows editor
+	return parseBytesContext(ctx, bytes.TrimPrefix(data, []byte("\ufeff"))) // a BOM from a Windows editor
 }
 
 // rawField is a header field as read: name as written, value unfolded but
@@ -61,6 +76,10 @@ func (h rawHeader) get(name string) (string, bool) {
 }
 
 func parseBytes(data []byte) (*Message, error) {
+	return parseBytesContext(context.Background(), data)
+}
+
+func parseBytesContext(ctx context.Context, data []byte) (*Message, error) {
 	hdr, body := splitEntity(data)
 	if len(hdr) == 0 {
 		return nil, NewError(ErrMalformedMessage, "parse message", "", errors.New("no header fields found"))
@@ -87,8 +106,13 @@ func parseBytes(data []byte) (*Message, error) {
 	m.Priority = parsePriority(text("X-Priority"), text("Importance"))
 	_, m.ConfirmRead = hdr.get("Disposition-Notification-To")
 
-	p := &parser{m: m}
+	p := &parser{m: m, ctx: ctx}
 	p.walk(hdr, body, 0, "")
+	if err := ctx.Err(); err != nil {
+		return nil, Classify("parse message", err)
+	}
+	m.TextBody, m.HTMLBody = p.text.String(), p.html.String()
+	m.Truncated = p.truncated
 	if m.HTMLBody != "" {
 		m.Body, m.BodyType = m.HTMLBody, "text/html"
 	} else {
@@ -243,16 +267,30 @@ func parsePriority(xPriority, importance string) int {
 // parser walks the MIME tree of one message.
 type parser struct {
 	m                  *Message
+	ctx                context.Context
 	parts              int
 	haveText, haveHTML bool
+	text, html         strings.Builder // the bodies, joined in linear time
+	truncated          string          // why parts were dropped, "" when none
+}
+
+// truncate records the first reason parts were dropped.
+func (p *parser) truncate(why string) {
+	if p.truncated == "" {
+		p.truncated = why
+	}
 }
 
 // walk handles one entity: a multipart is split and descended into, a leaf
 // becomes a body or an attachment. parent is the media type of the
 // enclosing multipart ("" for the message itself).
 func (p *parser) walk(hdr rawHeader, body []byte, depth int, parent string) {
+	if p.ctx.Err() != nil {
+		return
+	}
 	p.parts++
 	if p.parts > maxParts {
+		p.truncate(fmt.Sprintf("more than %d MIME parts: the rest of the message was not read", maxParts))
 		return
 	}
 	ct, _ := hdr.get("Content-Type")
@@ -265,6 +303,7 @@ func (p *parser) walk(hdr rawHeader, body []byte, depth int, parent string) {
 	}
 	if strings.HasPrefix(mediaType, "multipart/") {
 		if depth >= maxMultipartDepth {
+			p.truncate(fmt.Sprintf("multiparts nested deeper than %d levels: the deeper parts were not read", maxMultipartDepth))
 			return
 		}
 		parts, ok := splitMultipart(body, params["boundary"])
@@ -300,18 +339,20 @@ func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[s
 		text := decodeText(data, params["charset"])
 		switch {
 		case isText && !p.haveText:
-			p.m.TextBody, p.haveText = text, true
+			p.text.WriteString(text)
+			p.haveText = true
 			return
 		case isHTML && !p.haveHTML:
-			p.m.HTMLBody, p.haveHTML = text, true
+			p.html.WriteString(text)
+			p.haveHTML = true
 			return
 		case parent == "multipart/alternative":
 			return // another rendering of the same body
 		case isText:
-			p.m.TextBody = joinBody(p.m.TextBody, text)
+			joinBody(&p.text, text)
 			return
 		default:
-			p.m.HTMLBody = joinBody(p.m.HTMLBody, text)
+			joinBody(&p.html, text)
 			return
 		}
 	}
@@ -342,11 +383,11 @@ func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[s
 
 // joinBody appends another inline text part to a body (mail clients split a
 // body around inline images this way).
-func joinBody(body, more string) string {
-	if body == "" || strings.HasSuffix(body, "\n") {
-		return body + more
+func joinBody(body *strings.Builder, more string) {
+	if s := body.String(); s != "" && !strings.HasSuffix(s, "\n") {
+		body.WriteString("\r\n")
 	}
-	return body + "\r\n" + more
+	body.WriteString(more)
 }
 
 // messageFileName names an attached message after its subject.

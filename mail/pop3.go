@@ -45,6 +45,10 @@ type POP3MessageInfo struct {
 	UID  string
 }
 
+// pop3MaxMessage bounds one RETR/TOP response (after unstuffing); a
+// variable for the tests.
+var pop3MaxMessage int64 = 256 << 20
+
 // Limits of the client. They keep a broken or hostile server from making
 // the client hang or exhaust memory.
 const (
@@ -52,8 +56,6 @@ const (
 	// pop3MaxLine bounds a status line (and a line of LIST/UIDL/CAPA);
 	// a longer line is an ErrProtocol error.
 	pop3MaxLine = 64 << 10
-	// pop3MaxMessage bounds one RETR/TOP response (after unstuffing).
-	pop3MaxMessage = 256 << 20
 	// pop3MaxListing bounds a LIST/UIDL/CAPA response.
 	pop3MaxListing = 64 << 20
 	// pop3DefaultReadAhead is ReadAhead's default.
@@ -121,20 +123,44 @@ type pop3Result struct {
 	status string // the -ERR line when the server refused
 }
 
-// deadlineConn sets a fresh deadline before every read and write, so the
-// timeout bounds each wait for the server, however long a transfer is.
+// deadlineConn sets a fresh deadline before every read and write: the
+// timeout bounds each wait for the server, and the command's overall
+// deadline (commandBudget: the timeout, extended by the bytes moving) bounds
+// the whole command, so that a server trickling bytes cannot hold it. A
+// write starts a new command.
 type deadlineConn struct {
 	net.Conn
 	timeout atomic.Int64 // nanoseconds
+
+	mu     sync.Mutex
+	budget commandBudget
 }
 
 func (d *deadlineConn) Read(p []byte) (int, error) {
-	d.Conn.SetReadDeadline(time.Now().Add(time.Duration(d.timeout.Load())))
-	return d.Conn.Read(p)
+	timeout := time.Duration(d.timeout.Load())
+	d.mu.Lock()
+	now := time.Now()
+	if d.budget.start.IsZero() {
+		d.budget.begin(now)
+	}
+	dl := d.budget.next(now, timeout)
+	d.mu.Unlock()
+	d.Conn.SetReadDeadline(dl)
+	n, err := d.Conn.Read(p)
+	d.mu.Lock()
+	d.budget.add(n)
+	d.mu.Unlock()
+	return n, err
 }
 
 func (d *deadlineConn) Write(p []byte) (int, error) {
-	d.Conn.SetWriteDeadline(time.Now().Add(time.Duration(d.timeout.Load())))
+	timeout := time.Duration(d.timeout.Load())
+	d.mu.Lock()
+	now := time.Now()
+	d.budget.begin(now)
+	d.budget.add(len(p))
+	d.mu.Unlock()
+	d.Conn.SetWriteDeadline(now.Add(timeout))
 	return d.Conn.Write(p)
 }
 
@@ -382,7 +408,7 @@ func (c *POP3Client) Login(user, pass string) error {
 	if err == nil {
 		c.authed = true
 	}
-	return err
+	return redactAuthError(err, strings.TrimPrefix(pass, "oauth2:"))
 }
 
 func (c *POP3Client) userPass(user, pass string) error {
@@ -636,7 +662,7 @@ func (c *POP3Client) Retr(n int) ([]byte, error) {
 	var res pop3Result
 	for {
 		m := c.pending[0]
-		keep := int64(pop3MaxMessage)
+		keep := pop3MaxMessage
 		if m != n {
 			keep = pop3PrefetchBudget - c.readyBytes
 		}

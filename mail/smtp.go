@@ -263,6 +263,9 @@ func (c *SMTPClient) greetingError(op string, err error, w *smtpWatchConn) error
 	if errors.As(err, &pe) {
 		return NewError(ErrProtocol, op, "not an SMTP reply: "+string(pe), err)
 	}
+	if errors.Is(err, smtp.ErrTooLongLine) {
+		return NewError(ErrProtocol, op, "", fmt.Errorf("hostile or broken server: %w", err))
+	}
 	return Classify(op, err)
 }
 
@@ -346,7 +349,7 @@ func (c *SMTPClient) Auth(ctx context.Context, user, pass string) error {
 	}
 
 	stop := context.AfterFunc(ctx, c.abort)
-	err := c.auth(op, mechs, user, secret)
+	err := redactAuthError(c.auth(op, mechs, user, secret), secret)
 	if !stop() {
 		return smtpCtxError(op, ctx)
 	}
@@ -673,7 +676,44 @@ func smtpCheckAddress(what, addr string, emptyOK bool) error {
 	if strings.ContainsAny(addr, "<>") {
 		return NewError(ErrInvalidArgument, what, "", fmt.Errorf("%s %q is not a bare address (user@domain)", what, addr))
 	}
+	if addr != "" && !smtpMailbox(addr) {
+		return NewError(ErrInvalidArgument, what, "",
+			fmt.Errorf("%s %q is not an RFC 5321 mailbox (a local part that is not a dot-atom must be quoted)", what, addr))
+	}
 	return nil
+}
+
+// smtpMailbox reports whether addr is local@domain with the local part a
+// dot-atom or a quoted string, and a domain without blanks or quotes.
+func smtpMailbox(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return false
+	}
+	local, domain := addr[:at], addr[at+1:]
+	if strings.ContainsAny(domain, " \t\"\\@()<>,;") {
+		return false
+	}
+	if isDotAtom(local) {
+		return true
+	}
+	if len(local) < 2 || local[0] != '"' || local[len(local)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(local)-1; i++ {
+		switch c := local[i]; {
+		case c < ' ' || c == 0x7f:
+			return false
+		case c == '\\':
+			i++
+			if i >= len(local)-1 {
+				return false
+			}
+		case c == '"':
+			return false
+		}
+	}
+	return true
 }
 
 func smtpIsASCII(s string) bool {

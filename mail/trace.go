@@ -2,6 +2,8 @@ package mail
 
 import (
 	"bytes"
+	"encoding/base64"
+	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -21,6 +23,8 @@ type TraceWriter struct {
 	prefix string
 	buf    []byte
 	inAuth bool
+	sent   []string // payloads the client sent in the running auth exchange
+	done   string   // tag of the last tagged IMAP response seen
 }
 
 // NewTraceWriter returns a redacting writer to w that prefixes lines with proto.
@@ -87,7 +91,15 @@ func (tw *TraceWriter) redact(line string) string {
 		dir, body = line[:3], line[3:]
 	}
 	if m := authCmd.FindStringSubmatch(body); m != nil {
-		tw.inAuth = true
+		// imapclient may trace its command after the server's answer to
+		// it: an exchange already answered is not waited for.
+		tag, _, _ := strings.Cut(body, " ")
+		tw.inAuth = tw.done == "" || tag != tw.done
+		tw.done = ""
+		tw.sent = tw.sent[:0]
+		if f := strings.Fields(body); len(f) > 0 && f[len(f)-1] != m[2] {
+			tw.remember(f[len(f)-1]) // the initial response
+		}
 		return dir + m[1] + " " + m[2] + " [redacted]"
 	}
 	if m := loginCmd.FindStringSubmatch(body); m != nil {
@@ -102,9 +114,84 @@ func (tw *TraceWriter) redact(line string) string {
 		}
 		if authEnd.MatchString(body) {
 			tw.inAuth = false
+			tw.done = ""
+			line = redactEcho(line, tw.sent)
+			tw.sent = tw.sent[:0]
 			return line
 		}
+		tw.remember(body)
 		return dir + "[redacted]"
 	}
+	if m := taggedEnd.FindStringSubmatch(body); m != nil {
+		tw.done = m[1]
+	}
 	return line
+}
+
+// taggedEnd is an IMAP tagged response.
+var taggedEnd = regexp.MustCompile(`^([A-Za-z0-9.]+) (?:OK|NO|BAD)\b`)
+
+// remember keeps a client payload of the auth exchange, to hide it should
+// the server echo it (a few, bounded).
+func (tw *TraceWriter) remember(payload string) {
+	if len(payload) >= 4 && len(tw.sent) < 16 {
+		tw.sent = append(tw.sent, payload)
+	}
+}
+
+// authEcho finds "AUTH <mech> <payload>" (or AUTHENTICATE) inside a reply.
+var authEcho = regexp.MustCompile(`(?i)\b((?:AUTH|AUTHENTICATE)\s+[A-Z0-9_-]+)\s+[A-Za-z0-9+/=]{2,}`)
+
+// redactEcho hides, in a server line, an echoed "AUTH mech payload" and
+// every occurrence of payloads.
+func redactEcho(line string, payloads []string) string {
+	line = authEcho.ReplaceAllString(line, "$1 [redacted]")
+	for _, p := range payloads {
+		if len(p) >= 4 {
+			line = strings.ReplaceAll(line, p, "[redacted]")
+		}
+	}
+	return line
+}
+
+// base64Token finds words that may be base64 payloads.
+var base64Token = regexp.MustCompile(`[A-Za-z0-9+/]{8,}={0,2}`)
+
+// RedactReply hides authentication payloads that a server echoed in reply
+// (shown by GetErrorString, MailGetErr and the trace): what follows "AUTH
+// <mech>", each secret (the password, a token) of 4 bytes or more, and every
+// base64 word whose decoding contains a secret (PLAIN, LOGIN, XOAUTH2
+// payloads).
+func RedactReply(reply string, secrets ...string) string {
+	reply = redactEcho(reply, secrets)
+	return base64Token.ReplaceAllStringFunc(reply, func(w string) string {
+		dec, err := base64.StdEncoding.DecodeString(w)
+		if err != nil {
+			if dec, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(w, "=")); err != nil {
+				return w
+			}
+		}
+		for _, s := range secrets {
+			if s != "" && bytes.Contains(dec, []byte(s)) {
+				return "[redacted]"
+			}
+		}
+		return w
+	})
+}
+
+// redactAuthError applies RedactReply to the reply and cause of the
+// *Error in err, if any, and returns err.
+func redactAuthError(err error, secrets ...string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	e.Reply = RedactReply(e.Reply, secrets...)
+	if e.Err != nil {
+		if msg := e.Err.Error(); RedactReply(msg, secrets...) != msg {
+			e.Err = errors.New(RedactReply(msg, secrets...))
+		}
+	}
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -254,6 +255,9 @@ func (t *Transport) DialConn(ctx context.Context, proto Protocol, ep Endpoint, t
 	if err != nil {
 		return nil, Classify(op, err)
 	}
+	if proto == SMTP {
+		conn = &replyLimitConn{Conn: conn, max: smtpMaxReply}
+	}
 	if ep.Security != ImplicitTLS {
 		return conn, nil
 	}
@@ -355,4 +359,95 @@ func CheckLine(what, v string) error {
 		return NewError(ErrInvalidArgument, what, "", fmt.Errorf("%s contains a line break", what))
 	}
 	return nil
+}
+
+// minTransferRate is the slowest transfer rate, in bytes per second, that
+// extends a command's overall deadline: a command may take its timeout plus
+// one second per minTransferRate bytes moved (read or written). A server
+// that trickles bytes gets the timeout and little more. A variable for the
+// tests.
+var minTransferRate int64 = 8 << 10
+
+// commandBudget is the overall deadline of one command: the configured
+// timeout from the command's start, extended by the bytes actually moving
+// at minTransferRate. The zero value has not started.
+type commandBudget struct {
+	start time.Time
+	moved int64
+}
+
+// begin starts the budget of a new command at now.
+func (b *commandBudget) begin(now time.Time) {
+	b.start, b.moved = now, 0
+}
+
+// add counts n bytes moved.
+func (b *commandBudget) add(n int) {
+	if n > 0 {
+		b.moved += int64(n)
+	}
+}
+
+// deadline returns when the command must end for timeout.
+func (b *commandBudget) deadline(timeout time.Duration) time.Time {
+	rate := max(minTransferRate, 1)
+	extra := time.Duration(b.moved/rate)*time.Second + time.Duration(b.moved%rate)*time.Second/time.Duration(rate)
+	return b.start.Add(timeout + extra)
+}
+
+// next returns the deadline of the next wait: timeout from now, but never
+// past the command's overall deadline.
+func (b *commandBudget) next(now time.Time, timeout time.Duration) time.Time {
+	d := now.Add(timeout)
+	if b.start.IsZero() {
+		return d
+	}
+	if end := b.deadline(timeout); end.Before(d) {
+		return end
+	}
+	return d
+}
+
+// smtpMaxReply bounds what an SMTP server may send between two writes of
+// the client: no reply, however many lines, legitimately comes near it.
+var smtpMaxReply int64 = 1 << 20
+
+// replyLimitConn fails the reads of a connection once the peer sent more
+// than max bytes since the client last wrote: a server sending an endless
+// line or multi-line reply is cut off (ErrProtocol) instead of filling
+// memory until the timeout.
+type replyLimitConn struct {
+	net.Conn
+	max int64
+
+	mu   sync.Mutex
+	read int64
+	err  error
+}
+
+func (c *replyLimitConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read += int64(n)
+	if c.read > c.max {
+		c.err = NewError(ErrProtocol, "read server reply", "",
+			fmt.Errorf("hostile or broken server: more than %d KiB without waiting for a command", c.max>>10))
+		c.Conn.Close()
+		return 0, c.err
+	}
+	return n, err
+}
+
+func (c *replyLimitConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.read = 0
+	c.mu.Unlock()
+	return c.Conn.Write(p)
 }

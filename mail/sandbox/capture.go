@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
+	"strings"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode every charset go-message knows
@@ -81,4 +82,49 @@ func partName(p *gomail.Part) string {
 		}
 	}
 	return name
+}
+
+// splitRecipients sorts the envelope recipients of a message the way its
+// reader sees them: those its To header names, those its Cc header names,
+// and the envelope-only ones (Bcc). Addresses match in any letter case.
+// When the header cannot be read every recipient counts as To.
+func splitRecipients(data []byte, envelope []string) (to, cc, bcc []string) {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(data)))
+	if err != nil {
+		return append([]string(nil), envelope...), nil, nil
+	}
+	inTo := headerAddresses(h, "To")
+	inCc := headerAddresses(h, "Cc")
+	for _, rcpt := range envelope {
+		key := strings.ToLower(strings.TrimSpace(rcpt))
+		switch {
+		case inTo[key]:
+			to = append(to, rcpt)
+		case inCc[key]:
+			cc = append(cc, rcpt)
+		default:
+			bcc = append(bcc, rcpt)
+		}
+	}
+	return to, cc, bcc
+}
+
+// headerAddresses returns the lower-case addresses of every field named
+// key, parsed with go-message (which decodes RFC 2047 display names) or,
+// when that fails, with the engine's more lenient list parser.
+func headerAddresses(h textproto.Header, key string) map[string]bool {
+	out := make(map[string]bool)
+	for _, v := range h.Values(key) {
+		if list, err := gomail.ParseAddressList(v); err == nil {
+			for _, a := range list {
+				out[strings.ToLower(a.Address)] = true
+			}
+			continue
+		}
+		list, _ := mail.ParseAddressList(v)
+		for _, a := range list {
+			out[strings.ToLower(a.Address)] = true
+		}
+	}
+	return out
 }

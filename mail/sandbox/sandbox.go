@@ -41,6 +41,10 @@ type Captured struct {
 	Subject     string   // decoded
 	Attachments []string // attachment file names
 	Data        []byte   // raw message
+
+	// The envelope recipients split as the message shows them: named in
+	// its To header, named in its Cc header, and envelope-only (Bcc).
+	HeaderTo, Cc, Bcc []string
 }
 
 // route is a listener key: a protocol and whether it is implicit TLS.
@@ -227,10 +231,14 @@ func (s *Sandbox) Transport(cfg *mail.Config) *mail.Transport {
 // of every distinct recipient mailbox.
 func (s *Sandbox) accept(from string, to []string, data []byte, now time.Time) error {
 	subject, atts := describe(data)
+	hto, cc, bcc := splitRecipients(data, to)
 	s.mu.Lock()
 	s.captured = append(s.captured, Captured{
 		From:        from,
 		To:          append([]string(nil), to...),
+		HeaderTo:    hto,
+		Cc:          cc,
+		Bcc:         bcc,
 		Subject:     subject,
 		Attachments: atts,
 		Data:        data,
@@ -262,6 +270,9 @@ func (s *Sandbox) Captured() []Captured {
 	out := make([]Captured, len(s.captured))
 	for i, c := range s.captured {
 		c.To = append([]string(nil), c.To...)
+		c.HeaderTo = append([]string(nil), c.HeaderTo...)
+		c.Cc = append([]string(nil), c.Cc...)
+		c.Bcc = append([]string(nil), c.Bcc...)
 		c.Attachments = append([]string(nil), c.Attachments...)
 		c.Data = append([]byte(nil), c.Data...)
 		out[i] = c
@@ -284,19 +295,23 @@ func (s *Sandbox) WriteEML(dir string) error {
 	return nil
 }
 
-// Summary writes one block per captured message (from, to, subject,
-// attachments), for the exit summary of the CLI.
+// Summary writes a count line ("sandbox: N message(s) captured") and one
+// block per captured message (from, To, Cc and envelope-only Bcc
+// recipients, subject, attachments), for the exit summary of the CLI.
 func (s *Sandbox) Summary(w io.Writer) {
 	msgs := s.Captured()
-	if len(msgs) == 0 {
-		fmt.Fprintln(w, "sandbox: no message was sent")
-		return
-	}
-	fmt.Fprintf(w, "sandbox: %d message(s) sent\n", len(msgs))
+	fmt.Fprintf(w, "sandbox: %d message(s) captured\n", len(msgs))
 	for i, c := range msgs {
 		fmt.Fprintf(w, "\n#%d\n", i+1)
 		fmt.Fprintf(w, "  From:        %s\n", c.From)
-		fmt.Fprintf(w, "  To:          %s\n", strings.Join(c.To, ", "))
+		for _, f := range []struct {
+			label string
+			addrs []string
+		}{{"To:", c.HeaderTo}, {"Cc:", c.Cc}, {"Bcc:", c.Bcc}} {
+			if len(f.addrs) > 0 {
+				fmt.Fprintf(w, "  %-13s%s\n", f.label, strings.Join(f.addrs, ", "))
+			}
+		}
 		fmt.Fprintf(w, "  Subject:     %s\n", oneLine(c.Subject))
 		if len(c.Attachments) > 0 {
 			fmt.Fprintf(w, "  Attachments: %s\n", strings.Join(c.Attachments, ", "))

@@ -902,7 +902,7 @@ func TestWriteEMLAndSummary(t *testing.T) {
 	s := startSandbox(t)
 	var empty bytes.Buffer
 	s.Summary(&empty)
-	if !strings.Contains(empty.String(), "no message") {
+	if empty.String() != "sandbox: 0 message(s) captured\n" {
 		t.Errorf("empty summary: %q", empty.String())
 	}
 
@@ -943,8 +943,9 @@ func TestWriteEMLAndSummary(t *testing.T) {
 	var sum bytes.Buffer
 	s.Summary(&sum)
 	out := sum.String()
-	for _, want := range []string{"2 message", "compras@empresa.com.br", "Fulano@Empresa.com.br, bcc@oculto.example",
-		orderSubject, "pedido-42.pdf", "Relatório", "c@d.example"} {
+	for _, want := range []string{"sandbox: 2 message(s) captured\n", "compras@empresa.com.br",
+		"  To:          Fulano@Empresa.com.br\n  Bcc:         bcc@oculto.example\n",
+		orderSubject, "pedido-42.pdf", "Relatório", "  To:          c@d.example\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
