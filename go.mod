@@ -10,6 +10,7 @@ require (
 	github.com/emersion/go-smtp v0.25.1
 	github.com/peterh/liner v1.2.3
 	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/text v0.14.0
 	gopkg.in/ini.v1 v1.67.3
 )
 
@@ -17,5 +18,4 @@ require (
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
 	github.com/mattn/go-runewidth v0.0.31 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.14.0 // indirect
 )

@@ -1,0 +1,2 @@
+// msobject.ch: advmail's own include file. Classes are parsed natively:
+// nothing is defined.

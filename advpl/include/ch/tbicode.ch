@@ -1,0 +1,1 @@
+// tbicode.ch: advmail's own include file. Nothing is needed by advmail.
