@@ -464,22 +464,6 @@ func TestLegacyWithoutConnection(t *testing.T) {
 	}
 }
 
-func TestSafeFileName(t *testing.T) {
-	cases := []struct{ in, ct, want string }{
-		{"report.pdf", "application/pdf", "report.pdf"},
-		{"../../etc/passwd", "text/plain", "passwd"},
-		{`C:\temp\x.txt`, "text/plain", "x.txt"},
-		{"", "application/pdf", "attachment1.pdf"},
-		{"..", "", "attachment1.bin"},
-		{"a:b?.txt", "", "a_b_.txt"},
-	}
-	for _, tc := range cases {
-		if got := safeFileName(tc.in, 1, tc.ct); got != tc.want {
-			t.Errorf("safeFileName(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // TestDocsMentionEveryMember keeps docs/api.md in step with the tables.
 func TestDocsMentionEveryMember(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))

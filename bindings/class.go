@@ -626,3 +626,7 @@ func Open(L *lua.LState, e *Engine) {
 		b.installFunc(f)
 	}
 }
+
+// Globals returns the registry table of case-folded globals (lower-case
+// name to value) that AddGlobal maintains, installing it on first use.
+func Globals(L *lua.LState) *lua.LTable { return folded(L) }

@@ -24,6 +24,11 @@ type Engine struct {
 	Config func() *mail.Config
 	// Stdout receives conout-style diagnostics of the classes (lVerbose).
 	Stdout io.Writer
+	// Resolve, when set, turns a path given by a script (AttachFile,
+	// SaveAttach, Save, Load, MailSend attachments, MailReceive SAVE IN)
+	// into an OS path: the host's server paths and confinement. nil uses
+	// the path as it is.
+	Resolve func(p string) (string, error)
 
 	mu   sync.Mutex
 	open map[io.Closer]struct{}
@@ -67,4 +72,12 @@ func (e *Engine) CloseAll() {
 	for c := range open {
 		c.Close()
 	}
+}
+
+// ResolvePath resolves a script path through Resolve.
+func (e *Engine) ResolvePath(p string) (string, error) {
+	if e == nil || e.Resolve == nil {
+		return p, nil
+	}
+	return e.Resolve(p)
 }

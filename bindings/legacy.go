@@ -110,25 +110,39 @@ func mailAuth(c *Call) int {
 	return c.Push(s.result(s.smtp.Auth(c.Ctx(), user, pass)))
 }
 
+// splitList splits every element of list at ";" and ",", as production
+// code joins attachment and recipient lists, dropping blank items.
+func splitList(list []string) []string {
+	var out []string
+	for _, s := range list {
+		for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' }) {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
 func mailSend(c *Call) int {
 	s := c.b.legacy
 	msg := &mail.Message{
 		From:     c.Str(1),
-		To:       strings.Join(c.Strings(2), "; "),
-		Cc:       strings.Join(c.Strings(3), "; "),
-		Bcc:      strings.Join(c.Strings(4), "; "),
+		To:       strings.Join(splitList(c.Strings(2)), "; "),
+		Cc:       strings.Join(splitList(c.Strings(3)), "; "),
+		Bcc:      strings.Join(splitList(c.Strings(4)), "; "),
 		Subject:  c.OptStr(5),
 		Body:     c.OptStr(6),
 		BodyType: "text/html",
 	}
-	files := c.Strings(7)
+	files := splitList(c.Strings(7))
 	if c.OptBool(8, false) {
 		msg.BodyType = "text/plain"
 	}
 	c.OptBool(9, false) // lTLS, lSSL: the security of MailSmtpOn's connection applies
 	c.OptBool(10, false)
 	for _, f := range files {
-		a, err := fileAttachment(f)
+		a, err := fileAttachment(c.Engine, f)
 		if err != nil {
 			return c.Push(s.result(err))
 		}
@@ -177,29 +191,35 @@ func popMsgCount(c *Call) int {
 	return c.Push(s.result(err), lua.LNumber(n))
 }
 
-// saveAttachments writes the attachments of p into dir with unique, safe
-// names and returns their paths (only the names when dir is "").
-func saveAttachments(p *mail.Message, dir string) ([]string, error) {
+// saveAttachments writes the attachments of p into dir (a script path,
+// resolved by e) with safe names that never replace an existing file, and
+// returns their paths (only the names when dir is "").
+func saveAttachments(e *Engine, p *mail.Message, dir string) ([]string, error) {
 	var out []string
-	used := map[string]bool{}
 	if dir != "" && len(p.Attachments) > 0 {
+		resolved, err := e.ResolvePath(dir)
+		if err != nil {
+			return nil, mail.NewError(mail.ErrFile, "save attachments", "", err)
+		}
+		dir = resolved
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, mail.NewError(mail.ErrFile, "save attachments", "", err)
 		}
 	}
+	used := map[string]bool{}
 	for i, a := range p.Attachments {
 		name := attachmentName(a, i+1)
-		base, ext := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
-		for k := 2; used[strings.ToLower(name)]; k++ {
-			name = fmt.Sprintf("%s(%d)%s", base, k, ext)
-		}
-		used[strings.ToLower(name)] = true
 		if dir == "" {
+			base, ext := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
+			for k := 2; used[strings.ToLower(name)]; k++ {
+				name = fmt.Sprintf("%s-%d%s", base, k, ext)
+			}
+			used[strings.ToLower(name)] = true
 			out = append(out, name)
 			continue
 		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, a.Data, 0o644); err != nil {
+		path, err := CreateUnique(dir, name, a.Data)
+		if err != nil {
 			return out, mail.NewError(mail.ErrFile, "save attachment", "", err)
 		}
 		out = append(out, path)
@@ -238,7 +258,7 @@ func mailReceive(c *Call) int {
 	if err != nil {
 		return fail(err)
 	}
-	paths, err := saveAttachments(p, dir)
+	paths, err := saveAttachments(c.Engine, p, dir)
 	if err != nil {
 		return fail(err)
 	}

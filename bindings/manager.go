@@ -422,7 +422,7 @@ func (m *manager) luaSendMail(c *Call) int {
 		msg.Priority = p
 	}
 	for _, f := range files {
-		a, err := fileAttachment(f)
+		a, err := fileAttachment(c.Engine, f)
 		if err != nil {
 			return c.Push(lua.LNumber(m.record(err)))
 		}

@@ -79,10 +79,15 @@ func contentTypeFor(name string) string {
 	return "application/octet-stream"
 }
 
-// fileAttachment reads a file into an attachment.
-func fileAttachment(path string) (*mail.Attachment, error) {
+// fileAttachment reads a file (a script path, resolved by e) into an
+// attachment.
+func fileAttachment(e *Engine, path string) (*mail.Attachment, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, mail.NewError(mail.ErrAttachmentNotFound, "attach", "", errors.New("empty file name"))
+	}
+	path, err := e.ResolvePath(path)
+	if err != nil {
+		return nil, mail.NewError(mail.ErrAttachmentNotFound, "attach", "", err)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -92,33 +97,13 @@ func fileAttachment(path string) (*mail.Attachment, error) {
 	return &mail.Attachment{Name: name, ContentType: contentTypeFor(name), Disposition: "attachment", Data: data}, nil
 }
 
-// safeFileName turns an attachment name into a plain file name.
-func safeFileName(name string, i int, contentType string) string {
-	name = strings.ReplaceAll(name, "\\", "/")
-	name = filepath.Base("/" + name)
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || strings.ContainsRune(`<>:"|?*`, r) {
-			return '_'
-		}
-		return r
-	}, name)
-	if name == "/" || name == "." || name == ".." || strings.Trim(name, ". ") == "" {
-		ext := ".bin"
-		if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
-			ext = exts[0]
-		}
-		name = fmt.Sprintf("attachment%d%s", i, ext)
-	}
-	return name
-}
-
 // attachmentName is the name used to save attachment a (1-based index i).
 func attachmentName(a *mail.Attachment, i int) string {
 	name := a.Name
 	if name == "" {
 		name = a.DispositionName
 	}
-	return safeFileName(name, i, a.ContentType)
+	return SafeName(name, i, a.ContentType)
 }
 
 // ---- methods ----
@@ -148,9 +133,12 @@ func (m *message) luaReceive(c *Call) int {
 	if err != nil {
 		return c.Push(lua.LNumber(srv.record(err)))
 	}
-	p, err := mail.Parse(bytes.NewReader(raw))
+	p, err := mail.ParseContext(c.Ctx(), bytes.NewReader(raw))
 	if err != nil {
 		return c.Push(lua.LNumber(srv.record(err)))
+	}
+	if p.Truncated != "" {
+		traceTruncated(srv, n, p.Truncated)
 	}
 	m.setParsed(p)
 	return c.Push(lua.LNumber(0))
@@ -181,7 +169,7 @@ func (m *message) luaMsgBodyEncode(c *Call) int {
 }
 
 func (m *message) attachPath(c *Call) int {
-	a, err := fileAttachment(c.Str(1))
+	a, err := fileAttachment(c.Engine, c.Str(1))
 	if err != nil {
 		return c.Push(lua.LNumber(-1))
 	}
@@ -232,7 +220,10 @@ func (m *message) luaSetConfirmRead(c *Call) int {
 }
 
 func (m *message) luaSave(c *Call) int {
-	path := c.Str(1)
+	path, err := c.Engine.ResolvePath(c.Str(1))
+	if err != nil {
+		return c.Push(lua.LNumber(mail.ErrFile))
+	}
 	data, err := m.build().StoredBytes() // keeps Bcc for the later Load + Send
 	if err != nil {
 		return c.Push(lua.LNumber(mail.CodeOf(err)))
@@ -253,7 +244,11 @@ func (m *message) load(data []byte) int {
 }
 
 func (m *message) luaLoad(c *Call) int {
-	data, err := os.ReadFile(c.Str(1))
+	path, err := c.Engine.ResolvePath(c.Str(1))
+	if err != nil {
+		return c.Push(lua.LNumber(mail.ErrFile))
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return c.Push(lua.LNumber(mail.ErrFile))
 	}
@@ -270,6 +265,24 @@ func (m *message) luaToStr(c *Call) int {
 
 func (m *message) luaFromStr(c *Call) int {
 	return c.Push(lua.LNumber(m.load([]byte(c.Str(1)))))
+}
+
+// traceTruncated notes in the trace that message n was not read whole.
+func traceTruncated(srv mailServer, n int, why string) {
+	var m *manager
+	switch s := srv.(type) {
+	case *manager:
+		m = s
+	case *mng:
+		m = s.manager
+	}
+	if m != nil && m.e != nil {
+		m.e.transport().Tracef("advmail: message %d not read whole: %s (GetTruncated)", n, why)
+	}
+}
+
+func (m *message) luaGetTruncated(c *Call) int {
+	return c.Push(lua.LString(m.msg.Truncated))
 }
 
 func (m *message) luaGetAttachCount(c *Call) int {
@@ -308,10 +321,30 @@ func (m *message) luaSaveAttach(c *Call) int {
 	if a == nil || strings.TrimSpace(path) == "" {
 		return c.Push(lua.LFalse)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, attachmentName(a, n))
+	isDir := strings.HasSuffix(path, "/") || strings.HasSuffix(path, `\`)
+	path, err := c.Engine.ResolvePath(path)
+	if err != nil {
+		return c.Push(lua.LFalse)
 	}
-	return c.Push(lua.LBool(os.WriteFile(path, a.Data, 0o644) == nil))
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		isDir = true
+	}
+	if isDir {
+		// The sender chose the name: safe, and never overwriting.
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return c.Push(lua.LFalse)
+		}
+		saved, err := CreateUnique(path, attachmentName(a, n), a.Data)
+		if err != nil {
+			return c.Push(lua.LFalse)
+		}
+		return c.Push(lua.LTrue, lua.LString(saved))
+	}
+	// The script chose the file: it is replaced, as TOTVS does.
+	if os.WriteFile(path, a.Data, 0o644) != nil {
+		return c.Push(lua.LFalse)
+	}
+	return c.Push(lua.LTrue, lua.LString(path))
 }
 
 // ---- properties ----
@@ -390,6 +423,8 @@ func init() {
 			Doc: "Serialises the message (FromStr reads it back)."}, b((*message).luaToStr)},
 		{Member{Name: "FromStr", Params: params(req("cMsg", TypeChar, "a message as returned by ToStr")),
 			Returns: rets(nErr), Doc: "Replaces the content with a parsed message."}, b((*message).luaFromStr)},
+		{Member{Name: "GetTruncated", Returns: rets(ret("cWhy", TypeChar, "why parts were not read; \"\" when the message was read whole")),
+			Doc: "After Receive, Load or FromStr: not empty when the message went beyond 9,999 parts or 50 nesting levels and the rest was not read."}, b((*message).luaGetTruncated)},
 		{Member{Name: "GetAttachCount", Returns: rets(ret("nCount", TypeNum, "number of attachments")),
 			Doc: "Number of attachments."}, b((*message).luaGetAttachCount)},
 		{Member{Name: "GetAttachInfo", Params: params(nAtt),
@@ -398,8 +433,9 @@ func init() {
 		{Member{Name: "GetAttach", Params: params(nAtt),
 			Returns: rets(ret("cContent", TypeChar, "decoded content; nil when out of range")),
 			Doc:     "Content of an attachment."}, b((*message).luaGetAttach)},
-		{Member{Name: "SaveAttach", Params: params(nAtt, req("cFile", TypeChar, "file path; an existing directory gets the attachment's own name")),
-			Returns: rets(ret("lOk", TypeBool, ".T. when written")), Doc: "Writes an attachment to disk."}, b((*message).luaSaveAttach)},
+		{Member{Name: "SaveAttach", Params: params(nAtt, req("cFile", TypeChar, "file path (server paths allowed); a folder (ending with a separator or existing) gets the attachment's safe name, never overwriting")),
+			Returns: rets(ret("lOk", TypeBool, ".T. when written"), ret("cPath", TypeChar, "the path written")),
+			Doc:     "Writes an attachment to disk; a script-chosen file path is replaced, a sender-chosen name never replaces a file (a numbered variant is used)."}, b((*message).luaSaveAttach)},
 	}
 	messageClass.Properties = []Property{
 		strProp("cFrom", "sender", func(m *message) *string { return &m.msg.From }),

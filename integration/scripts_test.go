@@ -263,6 +263,30 @@ func TestScriptSendLegacy(t *testing.T) {
 	}
 }
 
+// TestScriptSendReport: the report is written under the server path
+// \spool\ (here the folder of the config file, no RootPath configured)
+// and arrives byte-exact with its Transform'ed values.
+func TestScriptSendReport(t *testing.T) {
+	lab := requireLab(t)
+	alice, bob := lab.User(t, "alice"), lab.User(t, "bob")
+	lab.ResetMailboxes(t, bob.Address)
+	ini := writeINI(t, lab, nil, smtpParams(lab, hostPort(lab, lab.Ports.Submission), false, true, alice, bob.Address))
+	out := runScript(t, lab, ini, "send_report.lua")
+	if !strings.Contains(out, "relatório enviado") {
+		t.Errorf("output:\n%s", out)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(ini), "spool", "relatorios", "vendas_*.txt"))
+	if len(files) != 1 {
+		t.Fatalf("report files: %v", files)
+	}
+	report, _ := os.ReadFile(files[0])
+	f := fetchBySubject(t, lab, bob, "Relatório de vendas - total R$ 1.333.333,79")
+	if len(f.msg.Attachments) != 1 || !bytes.Equal(f.msg.Attachments[0].Data, report) ||
+		!bytes.Contains(report, []byte("  1.234.567,89")) {
+		t.Errorf("attachments %+v, want the report byte-exact", f.msg.Attachments)
+	}
+}
+
 // imapParams are the MV_IMAP* parameters for user over IMAPS.
 func imapParams(lab *Lab, u LabUser) map[string]string {
 	return map[string]string{

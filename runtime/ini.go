@@ -104,7 +104,8 @@ func (s *serverINI) config() *mail.Config {
 }
 
 // is reports whether file names the server ini: "" does, and so does any
-// spelling of the same path.
+// spelling of the same path, compared the way the OS compares file names,
+// and any other name of the same file on disk (a link, a short name).
 func (s *serverINI) is(file string) bool {
 	if file == "" || file == s.name || (!s.onDisk && strings.EqualFold(file, s.name)) {
 		return true
@@ -113,7 +114,24 @@ func (s *serverINI) is(file string) bool {
 		return false
 	}
 	abs, err := filepath.Abs(file)
-	return err == nil && abs == s.name
+	if err != nil {
+		return false
+	}
+	if samePath(abs, s.name, hostRules.FoldCase) {
+		return true
+	}
+	a, errA := os.Stat(abs)
+	b, errB := os.Stat(s.name)
+	return errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// samePath reports whether the cleaned absolute paths a and b spell the
+// same name, ignoring letter case when fold is set.
+func samePath(a, b string, fold bool) bool {
+	if fold {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
 
 // get returns the value of section/key in the server ini.

@@ -162,6 +162,8 @@ func (r *Runtime) openPrelude() {
 			return fn(fcall{L: L, r: r, name: name})
 		}))
 	}
+	// dDataBase is today's date until RpcSetEnv or the script sets it.
+	r.L.SetGlobal("dDataBase", r.DateValue(DateOf(r.now())))
 }
 
 var prelude []preludeFunc
@@ -307,6 +309,28 @@ func init() {
 		{spec("FindClass", "Reports whether a class exists (TMailManager, TMailMessage, TMailMng, …).", r1("lFound", "L", ""),
 			p("cClass", "C", "class name")), fnFindClass},
 	}
+	prelude = mergePrelude(prelude, dbPrelude(), envPrelude(), morePrelude(), filePrelude(), uiPrelude(), jobPrelude(), jsonPrelude())
+}
+
+// mergePrelude appends the groups to base; a later entry replaces an
+// earlier one of the same name (in any letter case).
+func mergePrelude(base []preludeFunc, groups ...[]preludeFunc) []preludeFunc {
+	index := map[string]int{}
+	for i, f := range base {
+		index[strings.ToLower(f.Name)] = i
+	}
+	for _, g := range groups {
+		for _, f := range g {
+			k := strings.ToLower(f.Name)
+			if i, ok := index[k]; ok {
+				base[i] = f
+				continue
+			}
+			index[k] = len(base)
+			base = append(base, f)
+		}
+	}
+	return base
 }
 
 // Console.
@@ -873,7 +897,11 @@ func fnSleep(c fcall) int {
 // Files.
 
 func fnMemoRead(c fcall) int {
-	data, err := os.ReadFile(c.str(1))
+	path, ok := c.tryPath(1)
+	if !ok {
+		return c.pushStr("")
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return c.pushStr("")
 	}
@@ -881,12 +909,19 @@ func fnMemoRead(c fcall) int {
 }
 
 func fnMemoWrite(c fcall) int {
-	err := os.WriteFile(c.str(1), []byte(c.str(2)), 0o644)
+	path, ok := c.tryPath(1)
+	if !ok {
+		return c.push(lua.LFalse)
+	}
+	err := os.WriteFile(path, []byte(c.str(2)), 0o644)
 	return c.push(lua.LBool(err == nil))
 }
 
 func fnFile(c fcall) int {
-	name := c.str(1)
+	name, ok := c.tryPath(1)
+	if !ok {
+		return c.push(lua.LFalse)
+	}
 	if strings.ContainsAny(name, "*?[") {
 		matches, _ := filepath.Glob(name)
 		for _, m := range matches {
@@ -901,21 +936,33 @@ func fnFile(c fcall) int {
 }
 
 func fnFErase(c fcall) int {
-	if err := os.Remove(c.str(1)); err != nil {
+	path, ok := c.tryPath(1)
+	if !ok {
+		return c.push(lua.LNumber(-1))
+	}
+	if err := os.Remove(path); err != nil {
 		return c.push(lua.LNumber(-1))
 	}
 	return c.push(lua.LNumber(0))
 }
 
 func fnMakeDir(c fcall) int {
-	if err := os.MkdirAll(c.str(1), 0o755); err != nil {
+	path, ok := c.tryPath(1)
+	if !ok {
+		return c.push(lua.LNumber(-1))
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
 		return c.push(lua.LNumber(-1))
 	}
 	return c.push(lua.LNumber(0))
 }
 
 func fnExistDir(c fcall) int {
-	fi, err := os.Stat(c.str(1))
+	path, ok := c.tryPath(1)
+	if !ok {
+		return c.push(lua.LFalse)
+	}
+	fi, err := os.Stat(path)
 	return c.push(lua.LBool(err == nil && fi.IsDir()))
 }
 
@@ -974,7 +1021,7 @@ func fnGetMV(c fcall) int {
 	if !ok {
 		return c.push(def)
 	}
-	return c.push(mvValue(raw, def))
+	return c.push(c.r.typedParam(name, raw, def))
 }
 
 // mvValue converts the text of a parameter to the type of def.

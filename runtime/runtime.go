@@ -81,6 +81,14 @@ type Options struct {
 	Token mail.TokenFunc
 	// Now, when set, replaces time.Now for Date, Time and Seconds.
 	Now func() time.Time
+
+	// Lenient makes a call of an undefined AdvPL function warn once on
+	// Stderr and return NIL instead of raising an error ([advmail]
+	// Lenient=1 in the server ini does the same).
+	Lenient bool
+	// IncludeDirs are searched for #include files of AdvPL sources after
+	// the source's own folder and before $ADVMAIL_INCLUDE.
+	IncludeDirs []string
 }
 
 // Libs selects what the standard Lua libraries may do. The zero value is
@@ -137,12 +145,17 @@ type Runtime struct {
 
 	dateMT  *lua.LTable
 	deleted map[*lua.LTable]pendingNils // aDel bookkeeping, see aDel
+	env     *environment                // Protheus environment, see env.go
 
 	running   bool
 	cancelRun context.CancelFunc
 	exit      *ExitError
 	traceback string
 	closed    bool
+
+	adv         *advplState // AdvPL support, see advpl.go
+	lenient     bool
+	includeDirs []string
 }
 
 // New creates a Runtime: reads the configuration, starts the sandbox when
@@ -203,6 +216,7 @@ func New(opts Options) (*Runtime, error) {
 		return nil, err
 	}
 	r.engine = &bindings.Engine{Transport: t, Config: srv.config, Stdout: r.stdout}
+	r.initEnv()
 
 	r.L = lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
@@ -215,6 +229,7 @@ func New(opts Options) (*Runtime, error) {
 	r.openLibs()
 	r.openPrelude()
 	bindings.Open(r.L, r.engine)
+	r.initAdvPL(opts)
 	return r, nil
 }
 
@@ -261,8 +276,14 @@ func (r *Runtime) Register(name string, fn lua.LGFunction) {
 // DoFile runs the script at path with args, as the lua command does: the
 // global table arg holds the path at index 0 and args from 1, and the
 // chunk receives args as its varargs. Sources that are not valid UTF-8 are
-// read as Windows-1252. Errors name the script path and line.
+// read as Windows-1252. Errors name the script path and line. An AdvPL
+// source (see IsAdvPLSource) is compiled and run as RunAdvPL(ctx,
+// []string{path}, "", args...) does.
 func (r *Runtime) DoFile(ctx context.Context, path string, args ...string) error {
+	if IsAdvPLSource(path) {
+		_, err := r.RunAdvPL(ctx, []string{path}, "", args...)
+		return err
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read script: %w", err)
@@ -446,6 +467,7 @@ func (r *Runtime) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.closeEnv()
 	if r.engine != nil {
 		r.engine.CloseAll()
 	}

@@ -19,12 +19,16 @@ type Script struct {
 	name  string // chunk name: the path, or the name given to CompileString
 	path  string // the file it was read from, "" for CompileString
 	proto *lua.FunctionProto
+	advpl bool // compiled from an AdvPL source: Run calls its function
 }
 
 // Compile reads and compiles the script at path as DoFile would: sources
 // that are not valid UTF-8 are read as Windows-1252, and errors name the
 // path and line.
 func Compile(path string) (*Script, error) {
+	if IsAdvPLSource(path) {
+		return compileAdvPLScript(path)
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read script: %w", err)
@@ -93,6 +97,9 @@ func (r *Runtime) runScript(ctx context.Context, s *Script, args []string, env *
 	L.SetField(env, "arg", argt)
 	fn := L.NewFunctionFromProto(s.proto)
 	fn.Env = env
+	if s.advpl {
+		return r.runAdvPLScript(ctx, s, fn, vals)
+	}
 	_, err := r.call(ctx, fn, vals, 0)
 	return err
 }

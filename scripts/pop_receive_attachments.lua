@@ -1,6 +1,7 @@
 -- pop_receive_attachments.lua: pull XML invoices (NF-e) out of a POP box.
--- Saves every .xml attachment to MV_XMLDIR and deletes the messages that
--- carried one; the deletions are committed only by POPDisconnect (QUIT).
+-- Saves every .xml attachment into the folder MV_XMLDIR (SaveAttach with a
+-- folder: safe names, no overwrite) and deletes the messages that carried
+-- one; the deletions are committed only by POPDisconnect (QUIT).
 --
 --   advmail run --sandbox scripts/pop_receive_attachments.lua
 
@@ -56,9 +57,14 @@ function RecebeXML()
         if Empty(cName) then
           cName = aInfo[4]
         end
-        if Lower(Right(cName, 4)) == ".xml" then
-          if oMessage:SaveAttach(nJ, cDir .. cName) then
-            conout("XML salvo: " .. cDir .. cName .. " (" .. oMessage.cSubject .. ")")
+        if Lower(Right(AllTrim(cName), 4)) == ".xml" then
+          -- Save into the folder: the API reduces the sender's name to a
+          -- safe base name and never overwrites an earlier invoice (a
+          -- numbered variant nota-2.xml is used). Never build a path from
+          -- the sender's name.
+          local lOk, cSaved = oMessage:SaveAttach(nJ, cDir)
+          if lOk then
+            conout("XML salvo: " .. cSaved .. " (" .. oMessage.cSubject .. ")")
             nSaved = nSaved + 1
             lXml = true
           else

@@ -195,6 +195,56 @@ func TestPOPReceiveAttachments(t *testing.T) {
 	}
 }
 
+func TestSendReportFromServerPath(t *testing.T) {
+	root := t.TempDir()
+	ini := "[advmail]\nEnvironment=producao\n[producao]\nRootPath=" + root + "\nStartPath=\\system\\\n" +
+		"[Parameters]\nMV_RELTIME=120\n[ParameterTypes]\nMV_RELTIME=N\n"
+	r, out := run(t, "send_report.lua", ini)
+	if !strings.Contains(out, "relatório enviado") {
+		t.Fatalf("output:\n%s", out)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "spool", "relatorios", "vendas_*.txt"))
+	if len(files) != 1 {
+		t.Fatalf("report files under RootPath: %v", files)
+	}
+	report, _ := os.ReadFile(files[0])
+	for _, want := range []string{"  1.234.567,89", "     98.765,40", "          0,50", "  1.333.333,79", "01.310-100"} {
+		if !bytes.Contains(report, []byte(want)) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	_, m := onlyCaptured(t, r)
+	if m.Subject != "Relatório de vendas - total R$ 1.333.333,79" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if len(m.Attachments) != 1 || !bytes.Equal(m.Attachments[0].Data, report) ||
+		m.Attachments[0].Name != filepath.Base(files[0]) {
+		t.Errorf("attachment does not carry the report: %+v", m.Attachments)
+	}
+}
+
+// TestPOPReceiveKeepsExistingFiles: an XML of the same name saved earlier
+// is not overwritten; the new one gets a numbered name.
+func TestPOPReceiveKeepsExistingFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "35240112345678000190550010000012341000012345-nfe.xml")
+	if err := os.WriteFile(old, []byte("anterior"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ini := "[Parameters]\nMV_XMLDIR=" + filepath.ToSlash(dir) + "\n"
+	_, out := run(t, "pop_receive_attachments.lua", ini)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if len(files) != 2 {
+		t.Fatalf("files %v, want the old one and a numbered new one\n%s", files, out)
+	}
+	if b, _ := os.ReadFile(old); string(b) != "anterior" {
+		t.Errorf("existing XML overwritten: %.80s", b)
+	}
+	if !strings.Contains(out, "-nfe-2.xml") {
+		t.Errorf("output does not name the numbered file:\n%s", out)
+	}
+}
+
 func TestIMAPSort(t *testing.T) {
 	r, out := run(t, "imap_sort.lua", "")
 	if !strings.Contains(out, "Mensagens movidas: 2") {

@@ -3,7 +3,9 @@
 // Usage:
 //
 //	advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]
-//	advmail repl [--config FILE] [--sandbox]
+//	advmail run [--call NAME] [--with FILE]... [--include DIR]... [--lenient] FILE.prw [ARGS...]
+//	advmail translate [--include DIR]... FILE.prw
+//	advmail repl [--config FILE] [--sandbox] [--advpl] [--lenient]
 //	advmail stubs --out DIR
 //	advmail version
 //	advmail help [COMMAND]
@@ -23,6 +25,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+
+	lua "github.com/yuin/gopher-lua"
 
 	advrt "github.com/advmail/advmail/runtime"
 )
@@ -56,9 +60,10 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"run", "[--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]",
-			"run a Lua mail script", cmdRun},
-		{"repl", "[--config FILE] [--sandbox]", "interactive Lua prompt with the mail classes and the prelude", cmdRepl},
+		{"run", "[--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] [--call NAME] [--with FILE]... [--include DIR]... [--lenient] SCRIPT.lua|FILE.prw [ARGS...]",
+			"run a Lua mail script or an AdvPL source", cmdRun},
+		{"translate", "[--include DIR]... FILE.prw", "print the Lua an AdvPL source compiles to", cmdTranslate},
+		{"repl", "[--config FILE] [--sandbox] [--advpl] [--lenient]", "interactive Lua (or, with --advpl, AdvPL) prompt with the mail classes and the prelude", cmdRepl},
 		{"stubs", "--out DIR", "write LuaLS definition files (and an example .luarc.json) for editors", cmdStubs},
 		{"version", "", "print the advmail version", cmdVersion},
 		{"help", "[COMMAND]", "show help for advmail or a command", cmdHelp},
@@ -148,23 +153,11 @@ func cmdVersion(_ context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// versionString returns the version and the Go toolchain it was built with.
+// versionString returns the version, the commit and the Go toolchain it
+// was built with (see formatVersion in version.go).
 func versionString() string {
-	v := version
-	goVersion := ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-	}
-	if v == "" {
-		v = "dev"
-	}
-	if goVersion != "" {
-		return v + " (" + goVersion + ")"
-	}
-	return v
+	bi, _ := debug.ReadBuildInfo()
+	return formatVersion(version, bi)
 }
 
 // runOptions are the flags of advmail run.
@@ -173,6 +166,21 @@ type runOptions struct {
 	trace      bool
 	sandbox    bool
 	sandboxDir string
+	call       string
+	with       listFlag
+	include    listFlag
+	lenient    bool
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+// Set appends one value.
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // flagSet returns the flag set of the command name, writing its errors and
@@ -210,11 +218,18 @@ func runFlags(out io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
 	fs := flagSet(out, "run",
 		"Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.",
+		"An AdvPL source (.prw .prx .tlpp .prg) is compiled and its function called with ARGS as strings:",
+		"--call NAME, else its Main Function, else its first User Function.",
+		"Exit status: 0; 1 on a compile or runtime error, or when the AdvPL function returns .F.",
 		"Options must come before the script name.")
 	fs.StringVar(&o.config, "config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
 	fs.BoolVar(&o.trace, "trace", false, "write the protocol trace to stderr (passwords are redacted)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
 	fs.StringVar(&o.sandboxDir, "sandbox-dir", "", "with --sandbox, save the captured messages there as .eml files")
+	fs.StringVar(&o.call, "call", "", "AdvPL: the function to call (U_ optional; a Static Function may be named)")
+	fs.Var(&o.with, "with", "AdvPL: load this source too (repeatable)")
+	fs.Var(&o.include, "include", "AdvPL: #include search directory (repeatable)")
+	fs.BoolVar(&o.lenient, "lenient", false, "AdvPL: an undefined function warns once and returns NIL instead of failing")
 	return fs, o
 }
 
@@ -235,20 +250,30 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	script, scriptArgs := fs.Arg(0), fs.Args()[1:]
 
 	rt, err := advrt.New(advrt.Options{
-		ConfigPath: o.config,
-		Stdout:     e.stdout,
-		Stderr:     e.stderr,
-		Sandbox:    o.sandbox,
-		Trace:      o.trace,
-		Libs:       advrt.Libs{Unrestricted: true},
+		ConfigPath:  o.config,
+		Stdout:      e.stdout,
+		Stderr:      e.stderr,
+		Sandbox:     o.sandbox,
+		Trace:       o.trace,
+		Libs:        advrt.Libs{Unrestricted: true},
+		Lenient:     o.lenient,
+		IncludeDirs: o.include,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
 		return exitScript
 	}
-	runErr := rt.DoFile(ctx, script, scriptArgs...)
 	code := exitOK
-	if runErr != nil {
+	if advrt.IsAdvPLSource(script) {
+		files := append([]string{script}, o.with...)
+		v, runErr := rt.RunAdvPL(ctx, files, o.call, scriptArgs...)
+		switch {
+		case runErr != nil:
+			code = report(e.stderr, runErr)
+		case v == lua.LFalse:
+			code = exitScript
+		}
+	} else if runErr := rt.DoFile(ctx, script, scriptArgs...); runErr != nil {
 		code = report(e.stderr, runErr)
 	}
 	if o.sandbox {
@@ -285,4 +310,41 @@ func report(w io.Writer, err error) int {
 	}
 	fmt.Fprintf(w, "advmail: %v\n", err)
 	return exitScript
+}
+
+func cmdTranslate(_ context.Context, e *env, args []string) int {
+	var include listFlag
+	fs := flagSet(e.stderr, "translate", "Prints the Lua FILE.prw compiles to; diagnostics go to stderr as FILE:LINE:COL: message.")
+	fs.Var(&include, "include", "#include search directory (repeatable)")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "advmail translate: want exactly one source file")
+		fs.Usage()
+		return exitUsage
+	}
+	rt, err := advrt.New(advrt.Options{Stdout: e.stdout, Stderr: e.stderr, IncludeDirs: include})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		return exitScript
+	}
+	defer rt.Close()
+	res, err := rt.TranslateAdvPL(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+		return exitScript
+	}
+	code := exitOK
+	for _, d := range res.Diagnostics {
+		fmt.Fprintln(e.stderr, d.String())
+		if !d.Warning {
+			code = exitScript
+		}
+	}
+	fmt.Fprint(e.stdout, res.Lua)
+	if !strings.HasSuffix(res.Lua, "\n") {
+		fmt.Fprintln(e.stdout)
+	}
+	return code
 }

@@ -20,6 +20,8 @@ func cmdRepl(ctx context.Context, e *env, args []string) int {
 		"evaluated line by line.")
 	config := fs.String("config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
 	sandbox := fs.Bool("sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
+	advplMode := fs.Bool("advpl", false, "read AdvPL lines instead of Lua (blocks such as If…EndIf continue on the next lines)")
+	lenient := fs.Bool("lenient", false, "with --advpl, an undefined function warns once and returns NIL")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -34,12 +36,14 @@ func cmdRepl(ctx context.Context, e *env, args []string) int {
 		Stderr:     e.stderr,
 		Sandbox:    *sandbox,
 		Libs:       advrt.Libs{Unrestricted: true},
+		Lenient:    *lenient,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
 		return exitScript
 	}
 	r := repl.New(rt)
+	r.AdvPL = *advplMode
 	if e.stdin == os.Stdin && e.stdout == os.Stdout && repl.IsTerminal() {
 		fmt.Fprintf(e.stdout, "advmail %s — Tab completes, Ctrl-C cancels, Ctrl-D exits\n", versionString())
 		// The REPL catches Ctrl-C itself; it must not end the session.

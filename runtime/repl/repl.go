@@ -53,6 +53,9 @@ type REPL struct {
 	// "" keeps no history. New sets it to DefaultHistoryFile().
 	HistoryFile string
 
+	// AdvPL makes the REPL read AdvPL lines instead of Lua (see advpl.go).
+	AdvPL bool
+
 	pending []string // lines of an incomplete chunk
 
 	classes  map[string]bindings.ClassSpec // lower-case class name → spec
@@ -327,6 +330,9 @@ func (r *REPL) Pending() bool { return len(r.pending) > 0 }
 func (r *REPL) Feed(ctx context.Context, text string, out io.Writer) (more bool, err error) {
 	r.pending = append(r.pending, text)
 	src := strings.Join(r.pending, "\n")
+	if r.AdvPL {
+		return r.feedAdvPL(ctx, src, false, out)
+	}
 	code, state := classify(src)
 	switch state {
 	case chunkEmpty:
@@ -346,6 +352,10 @@ func (r *REPL) flush(ctx context.Context, out io.Writer) error {
 		return nil
 	}
 	src := strings.Join(r.pending, "\n")
+	if r.AdvPL {
+		_, err := r.feedAdvPL(ctx, src, true, out)
+		return err
+	}
 	r.pending = nil
 	return r.eval(ctx, src, out)
 }

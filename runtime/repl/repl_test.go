@@ -419,13 +419,11 @@ func TestHistoryFile(t *testing.T) {
 	ln.AppendHistory("oServer:SMTPConnect()")
 	r.saveHistory(ln)
 	ln.Close()
-	fi, err := os.Stat(r.HistoryFile)
-	if err != nil {
+	if _, err := os.Stat(r.HistoryFile); err != nil {
 		t.Fatalf("history not saved: %v", err)
 	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("history file mode %v, want 0600", fi.Mode().Perm())
-	}
+	// The file mode is checked where Unix permissions exist:
+	// TestHistoryFileMode in repl_unix_test.go.
 	ln = liner.NewLiner()
 	defer ln.Close()
 	r.loadHistory(ln)

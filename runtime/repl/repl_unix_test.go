@@ -7,12 +7,41 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/peterh/liner"
+
 	advrt "github.com/advmail/advmail/runtime"
 )
+
+// TestHistoryFileMode: the history may hold addresses and server names, so
+// it is readable by its owner only. Only Unix has these permission bits;
+// on Windows the file inherits the ACL of the user's profile folder.
+func TestHistoryFileMode(t *testing.T) {
+	r, _ := newREPL(t)
+	r.HistoryFile = filepath.Join(t.TempDir(), "cfg", "advmail", "repl_history")
+	ln := liner.NewLiner()
+	defer ln.Close()
+	ln.AppendHistory("1 + 1")
+	r.saveHistory(ln)
+	fi, err := os.Stat(r.HistoryFile)
+	if err != nil {
+		t.Fatalf("history not saved: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v, want 0600", fi.Mode().Perm())
+	}
+	dir, err := os.Stat(filepath.Dir(r.HistoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir.Mode().Perm() != 0o700 {
+		t.Errorf("history folder mode %v, want 0700", dir.Mode().Perm())
+	}
+}
 
 // TestInterruptCancelsStatement sends the process a real SIGINT while a
 // statement runs at the terminal prompt: the statement stops, the session

@@ -1,0 +1,7 @@
+#include "totvs.ch"
+
+User Function UndefF()
+	ConOut("antes")
+	NaoExisteXYZ(1)
+	ConOut("depois")
+Return

@@ -1,0 +1,7 @@
+#include "totvs.ch"
+
+User Function UndefV()
+	Local nX
+	ConOut("antes")
+	nX := nNaoDeclarada + 1
+Return
