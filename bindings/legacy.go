@@ -21,9 +21,16 @@ type legacy struct {
 
 	smtp        *mail.SMTPClient
 	smtpUntrack func()
-	pop         *mail.POP3Client
-	popUntrack  func()
-	lastErr     string
+	// What MailSmtpOn and MailAuth were given, so that MailSend can reopen
+	// the session in the TLS mode its own lTLS/lSSL ask for.
+	smtpServer         string
+	smtpSec            mail.Security
+	smtpTimeout        int
+	smtpUser, smtpPass string
+	smtpAuthed         bool
+	pop                *mail.POP3Client
+	popUntrack         func()
+	lastErr            string
 }
 
 // result records err (nil clears the last error) and returns lOk.
@@ -93,12 +100,43 @@ func mailSmtpOn(c *Call) int {
 		return c.Push(s.result(err))
 	}
 	s.closeSMTP()
-	cl, err := mail.DialSMTP(c.Ctx(), s.e.transport(), mail.SMTPOptions{Endpoint: ep, Timeout: seconds(timeout)})
+	s.smtpServer, s.smtpSec, s.smtpTimeout = c.Str(1), ep.Security, timeout
+	s.smtpUser, s.smtpPass, s.smtpAuthed = "", "", false
+	return c.Push(s.result(s.dialSMTP(c, ep)))
+}
+
+// dialSMTP opens the legacy SMTP session at ep.
+func (s *legacy) dialSMTP(c *Call, ep mail.Endpoint) error {
+	cl, err := mail.DialSMTP(c.Ctx(), s.e.transport(), mail.SMTPOptions{Endpoint: ep, Timeout: seconds(s.smtpTimeout)})
 	if err != nil {
-		return c.Push(s.result(err))
+		return err
 	}
 	s.smtp, s.smtpUntrack = cl, s.e.Track(cl)
-	return c.Push(s.result(nil))
+	return nil
+}
+
+// secureSMTP honours MailSend's lTLS/lSSL: when they ask for a TLS mode the
+// session was not opened with, the session is reopened in that mode (on the
+// default port of the mode unless MailSmtpOn named a port) and
+// authenticated again with what MailAuth was given.
+func (s *legacy) secureSMTP(c *Call, tls, ssl bool) error {
+	want := mail.SecurityFor(ssl, tls)
+	if s.smtp == nil || (!tls && !ssl) || want == s.smtpSec {
+		return nil
+	}
+	ep, err := legacyEndpoint(mail.SMTP, s.smtpServer, tls, ssl)
+	if err != nil {
+		return err
+	}
+	s.closeSMTP()
+	if err := s.dialSMTP(c, ep); err != nil {
+		return err
+	}
+	s.smtpSec = want
+	if s.smtpAuthed {
+		return s.smtp.Auth(c.Ctx(), s.smtpUser, s.smtpPass)
+	}
+	return nil
 }
 
 func mailAuth(c *Call) int {
@@ -107,7 +145,11 @@ func mailAuth(c *Call) int {
 	if s.smtp == nil {
 		return c.Push(s.result(noSession("smtp auth", "call MailSmtpOn (CONNECT SMTP SERVER) first")))
 	}
-	return c.Push(s.result(s.smtp.Auth(c.Ctx(), user, pass)))
+	err := s.smtp.Auth(c.Ctx(), user, pass)
+	if err == nil {
+		s.smtpUser, s.smtpPass, s.smtpAuthed = user, pass, true
+	}
+	return c.Push(s.result(err))
 }
 
 // splitList splits every element of list at ";" and ",", as production
@@ -139,8 +181,7 @@ func mailSend(c *Call) int {
 	if c.OptBool(8, false) {
 		msg.BodyType = "text/plain"
 	}
-	c.OptBool(9, false) // lTLS, lSSL: the security of MailSmtpOn's connection applies
-	c.OptBool(10, false)
+	tls, ssl := c.OptBool(9, false), c.OptBool(10, false)
 	for _, f := range files {
 		a, err := fileAttachment(c.Engine, f)
 		if err != nil {
@@ -150,6 +191,9 @@ func mailSend(c *Call) int {
 	}
 	if s.smtp == nil {
 		return c.Push(s.result(noSession("smtp send", "call MailSmtpOn (CONNECT SMTP SERVER) first")))
+	}
+	if err := s.secureSMTP(c, tls, ssl); err != nil {
+		return c.Push(s.result(err))
 	}
 	return c.Push(s.result(s.smtp.Send(c.Ctx(), msg)))
 }
@@ -310,8 +354,8 @@ func init() {
 			opt("cBody", TypeChar, "body"),
 			list("aFiles", "files to attach"),
 			opt("lText", TypeBool, ".T. = plain-text body (FORMAT TEXT), else HTML"),
-			opt("lTLS", TypeBool, "accepted; the security of MailSmtpOn applies"),
-			opt("lSSL", TypeBool, "accepted; the security of MailSmtpOn applies")),
+			opt("lTLS", TypeBool, ".T. = send over STARTTLS: a session opened without it is reopened so (and authenticated again)"),
+			opt("lSSL", TypeBool, ".T. = send over implicit TLS: a session opened without it is reopened so (and authenticated again)")),
 			Returns: rets(lOk), Doc: "SEND MAIL: sends over the MailSmtpOn session."}, mailSend},
 		&Function{FuncSpec{Name: "MailGetErr", Returns: rets(str("cErr", "text of the last legacy error, \"\" after a success")),
 			Doc: "GET MAIL ERROR: text of the last error of the legacy functions, with the server's reply."}, mailGetErr},
