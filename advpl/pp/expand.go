@@ -135,10 +135,10 @@ func (r *rule) matchAt(in []token) ([]token, int, bool) {
 
 // defines1 replaces every #define occurrence once.
 func (p *proc) defines1(toks []token) ([]token, int, string) {
-	if len(p.defines) == 0 {
+	if !p.mentionsDefine(toks) {
 		return toks, 0, ""
 	}
-	var out []token
+	out := make([]token, 0, len(toks)+8)
 	n := 0
 	what := ""
 	for i := 0; i < len(toks); i++ {
@@ -190,6 +190,20 @@ func (p *proc) defines1(toks []token) ([]token, int, string) {
 		what = "#define " + d.name
 	}
 	return out, n, what
+}
+
+// mentionsDefine reports whether any identifier of toks is a #define, so
+// that the common line without one is not copied.
+func (p *proc) mentionsDefine(toks []token) bool {
+	if len(p.defines) == 0 {
+		return false
+	}
+	for _, t := range toks {
+		if t.kind == tkIdent && p.defines[t.text] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // splitArgs splits tokens at top-level commas.
