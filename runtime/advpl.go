@@ -161,6 +161,12 @@ func (r *Runtime) openAdvPL() {
 		return 0
 	}))
 	L.SetMetatable(a.M, mmt)
+	// dDataBase is a Public of every Protheus thread: today's date until
+	// RpcSetEnv or the routine sets it (the prelude sets the Lua global).
+	if d := L.GetGlobal("dDataBase"); d != lua.LNil {
+		a.known["ddatabase"] = true
+		a.M.RawSetString("ddatabase", d)
+	}
 
 	a.R.RawSetString("F", a.F)
 	a.R.RawSetString("M", a.M)
