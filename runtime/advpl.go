@@ -451,3 +451,13 @@ func qoutText(v lua.LValue) string {
 	}
 	return v.String()
 }
+
+// advplName returns the AdvPL name of fn when it is a compiled AdvPL
+// function (U_TSTIMAP, GETFOLDERLIST, CLASS:METHOD), else "".
+func (r *Runtime) advplName(fn lua.LValue) string {
+	f, ok := fn.(*lua.LFunction)
+	if !ok || f.Proto == nil || r.adv == nil {
+		return ""
+	}
+	return r.adv.names[f.Proto]
+}

@@ -425,13 +425,14 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 // errorHandler records a traceback of the failing script and returns the
 // error value unchanged.
 func (r *Runtime) errorHandler(L *lua.LState) int {
-	r.traceback = traceback(L)
+	r.traceback = r.describeStack(L)
 	L.Push(L.Get(1))
 	return 1
 }
 
-// traceback describes the Lua frames of the current call stack.
-func traceback(L *lua.LState) string {
+// describeStack describes the Lua frames of the current call stack; a
+// compiled AdvPL function is named as AdvPL names it (U_TSTIMAP).
+func (r *Runtime) describeStack(L *lua.LState) string {
 	var b strings.Builder
 	b.WriteString("stack traceback:")
 	for level := 0; ; level++ {
@@ -439,7 +440,8 @@ func traceback(L *lua.LState) string {
 		if !ok {
 			break
 		}
-		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
+		fn, err := L.GetInfo("Slnf", dbg, lua.LNil)
+		if err != nil {
 			break
 		}
 		if dbg.What == "G" || dbg.CurrentLine < 0 {
@@ -447,6 +449,8 @@ func traceback(L *lua.LState) string {
 		}
 		name := dbg.Name
 		switch {
+		case r.advplName(fn) != "":
+			name = "function '" + r.advplName(fn) + "'"
 		case dbg.What == "main":
 			name = "main chunk"
 		case name == "":
