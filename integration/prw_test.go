@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -26,133 +24,17 @@ import (
 // from this package.
 const prwAssets = "../scripts/assets/"
 
-func TestPrwScriptSendSimple(t *testing.T) {
-	lab := requireLab(t)
-	alice, bob := lab.User(t, "alice"), lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-	ini := writeINI(t, lab, nil, smtpParams(lab, hostPort(lab, lab.Ports.Submission), false, true, alice, "Bob Brandão <"+bob.Address+">"))
-	out := runScript(t, lab, ini, "send_simple.prw")
-	if !strings.Contains(out, "mensagem enviada para") {
-		t.Errorf("output:\n%s", out)
-	}
-	f := fetchBySubject(t, lab, bob, "Pedido de Venda 000123 liberado")
-	if !strings.Contains(f.msg.HTMLBody, "<b>000123</b>") || !strings.Contains(f.msg.HTMLBody, "Olá") {
-		t.Errorf("HTML body %q", f.msg.HTMLBody)
-	}
-	if !strings.Contains(f.msg.From, alice.Address) || !strings.Contains(f.msg.To, "Bob Brandão") {
-		t.Errorf("From %q To %q", f.msg.From, f.msg.To)
-	}
-	if n := messageCount(t, lab, bob, "INBOX"); n != 1 {
-		t.Errorf("bob's INBOX holds %d messages, want 1", n)
-	}
-}
+// prwParams are the parameters the send twins read beyond their Lua versions.
+var prwParams = map[string]string{"MV_RELANEX": prwAssets}
+
+func TestPrwScriptSendSimple(t *testing.T) { checkSendSimple(t, "send_simple.prw") }
 
 func TestPrwScriptSendAttachments(t *testing.T) {
-	lab := requireLab(t)
-	alice, bob, carol := lab.User(t, "alice"), lab.User(t, "bob"), lab.User(t, "carol")
-	lab.ResetMailboxes(t, alice.Address, bob.Address, carol.Address)
-	params := smtpParams(lab, hostPort(lab, lab.Ports.SMTPS), true, false, alice, "Bob Brandão <"+bob.Address+">")
-	params["MV_RELCC"] = "Alice <" + alice.Address + ">"
-	params["MV_RELBCC"] = carol.Address
-	params["MV_PORSMTP"] = strconv.Itoa(lab.Ports.SMTPS)
-	params["MV_RELANEX"] = prwAssets
-	out := runScript(t, lab, writeINI(t, lab, nil, params), "send_attachments.prw")
-	if !strings.Contains(out, "Relatório enviado") {
-		t.Errorf("output:\n%s", out)
-	}
-	const subject = "Relatório de Vendas — Novembro/2026"
-	pdf, logo := assetBytes(t, "relatorio.pdf"), assetBytes(t, "logo.png")
-	for _, u := range []LabUser{bob, alice, carol} {
-		f := fetchBySubject(t, lab, u, subject)
-		var sawPDF, sawLogo bool
-		for _, a := range f.msg.Attachments {
-			switch {
-			case a.ContentID == "logo":
-				sawLogo = bytes.Equal(a.Data, logo) && a.Disposition == "inline"
-			case a.Name == "Relatório de Vendas.pdf":
-				sawPDF = bytes.Equal(a.Data, pdf) && a.ContentType == "application/pdf"
-			default:
-				t.Errorf("%s: unexpected attachment %q", u.Name, a.Name)
-			}
-		}
-		if !sawPDF || !sawLogo {
-			t.Errorf("%s: PDF byte-exact %v, inline logo byte-exact %v: %+v", u.Name, sawPDF, sawLogo, f.msg.Attachments)
-		}
-		if !strings.Contains(f.msg.HTMLBody, `src="cid:logo"`) || !strings.Contains(f.msg.HTMLBody, "Prezado João") {
-			t.Errorf("%s: HTML body %q", u.Name, f.msg.HTMLBody)
-		}
-		if hasBccField(f.header()) {
-			t.Errorf("%s: Bcc field delivered:\n%s", u.Name, f.header())
-		}
-		if u != carol && strings.Contains(string(f.raw), "carol@") {
-			t.Errorf("%s: the Bcc address shows in the delivered message", u.Name)
-		}
-	}
+	checkSendAttachments(t, "send_attachments.prw", prwParams)
 }
 
-func TestPrwScriptSendLegacy(t *testing.T) {
-	lab := requireLab(t)
-	alice, bob := lab.User(t, "alice"), lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-	params := smtpParams(lab, hostPort(lab, lab.Ports.Submission), false, true, alice, bob.Address)
-	params["MV_RELFROM"] = alice.Address
-	params["MV_RELANEX"] = prwAssets
-	out := runScript(t, lab, writeINI(t, lab, nil, params), "send_legacy.prw")
-	if !strings.Contains(out, "Aviso enviado para "+bob.Address) {
-		t.Errorf("output:\n%s", out)
-	}
-	f := fetchBySubject(t, lab, bob, "Aviso de cobrança nº 4711")
-	if f.msg.HTMLBody != "" || !strings.Contains(f.msg.TextBody, "segue o boleto em anexo") {
-		t.Errorf("text %q html %q", f.msg.TextBody, f.msg.HTMLBody)
-	}
-	pdf := assetBytes(t, "relatorio.pdf")
-	if len(f.msg.Attachments) != 1 || f.msg.Attachments[0].Name != "relatorio.pdf" || !bytes.Equal(f.msg.Attachments[0].Data, pdf) {
-		t.Errorf("attachments %+v, want relatorio.pdf byte-exact", f.msg.Attachments)
-	}
-}
-
-// subscribeInbox subscribes INBOX for the duration of the test:
-// GetFolderList lists subscribed folders and Dovecot does not subscribe
-// INBOX by itself.
-func subscribeInbox(t *testing.T, lab *Lab, u LabUser) {
-	t.Helper()
-	lab.Doveadm(t, "mailbox", "subscribe", "-u", u.Address, "INBOX")
-	t.Cleanup(func() { lab.Doveadm(t, "mailbox", "unsubscribe", "-u", u.Address, "INBOX") })
-}
-
-// checkFoldersKept fails when TSTIMAP is left behind or a standard mailbox
-// or an INBOX message is gone.
-func checkFoldersKept(t *testing.T, lab *Lab, u LabUser, inbox int) {
-	t.Helper()
-	boxes := mailboxes(t, lab, u)
-	if slices.Contains(boxes, "TSTIMAP") {
-		t.Errorf("TSTIMAP left behind: %v", boxes)
-	}
-	for _, want := range []string{"INBOX", "Sent", "Drafts", "Trash", "Junk"} {
-		if !slices.Contains(boxes, want) {
-			t.Errorf("mailbox %s is gone: %v", want, boxes)
-		}
-	}
-	if n := messageCount(t, lab, u, "INBOX"); n != inbox {
-		t.Errorf("INBOX holds %d messages after the routine, want %d", n, inbox)
-	}
-}
-
-func TestPrwScriptTstIMAP(t *testing.T) {
-	lab := requireLab(t)
-	bob := lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-	seed(t, lab, bob, simpleMessage("primeira"), simpleMessage("segunda"))
-	subscribeInbox(t, lab, bob)
-	ini := writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, bob))
-	out := runScript(t, lab, ini, "tstimap.prw")
-	for _, want := range []string{"Pasta: INBOX - total: 2 - não lidas: 2", "Pasta: TSTIMAP - total: 0", "Pasta: Sent", "PASTAS"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	checkFoldersKept(t, lab, bob, 2)
-}
+func TestPrwScriptSendLegacy(t *testing.T) { checkSendLegacy(t, "send_legacy.prw", prwParams) }
+func TestPrwScriptTstIMAP(t *testing.T)    { checkTstIMAP(t, "tstimap.prw") }
 
 // initLine is the Init call of the TOTVS tstIMAP example.
 var initLine = regexp.MustCompile(`(?m)^(\s*nErro\s*:=\s*oMailManager:Init\().*$`)
@@ -243,70 +125,15 @@ func changedLines(a, b []byte) []int {
 	return d
 }
 
-func TestPrwScriptIMAPSort(t *testing.T) {
-	lab := requireLab(t)
-	alice := lab.User(t, "alice")
-	lab.ResetMailboxes(t, alice.Address)
-	seed(t, lab, alice,
-		simpleMessage("NF-e 123 emitida para Açaí Ltda"),
-		simpleMessage("Outro assunto"),
-		simpleMessage("Relatório mensal de vendas — março"),
-		simpleMessage("nota fiscal 456 cancelada"),
-		simpleMessage("Reunião de segunda"),
-		simpleMessage("RELATORIO semanal"),
-	)
-	out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, alice)), "imap_sort.prw")
-	if !strings.Contains(out, "Mensagens na INBOX: 6") || !strings.Contains(out, "Mensagens movidas: 4") {
-		t.Errorf("output:\n%s", out)
-	}
-	want := map[string][]string{
-		"INBOX":         {"Outro assunto", "Reunião de segunda"},
-		"Notas Fiscais": {"NF-e 123 emitida para Açaí Ltda", "nota fiscal 456 cancelada"},
-		"Relatórios":    {"Relatório mensal de vendas — março", "RELATORIO semanal"},
-	}
-	boxes := mailboxes(t, lab, alice)
-	for folder, subjects := range want {
-		if !slices.Contains(boxes, folder) {
-			t.Errorf("mailbox %q missing: %v", folder, boxes)
-			continue
-		}
-		got := folderSubjects(t, lab, alice, folder)
-		sort.Strings(got)
-		sort.Strings(subjects)
-		if !slices.Equal(got, subjects) {
-			t.Errorf("%s holds %q, want %q", folder, got, subjects)
-		}
-	}
-	subscribed := doveadmLines(t, lab, "mailbox", "list", "-u", alice.Address, "-s")
-	for _, f := range []string{"Notas Fiscais", "Relatórios"} {
-		if !slices.Contains(subscribed, f) {
-			t.Errorf("%s not subscribed: %v", f, subscribed)
-		}
-	}
-}
+func TestPrwScriptIMAPSort(t *testing.T) { checkIMAPSort(t, "imap_sort.prw", false) }
 
 // TestPrwScriptPOPReceiveAttachments checks the ap5mail.ch receive: the
 // saved XML contents (the legacy command picks the file names) and that
 // exactly the messages with XML were deleted.
 func TestPrwScriptPOPReceiveAttachments(t *testing.T) {
 	lab := requireLab(t)
-	bob := lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-
-	xml1 := []byte(`<?xml version="1.0" encoding="UTF-8"?><nfeProc><NFe><emit><xNome>Indústria São João</xNome></emit></NFe></nfeProc>` + "\n")
 	xml2 := []byte(`<?xml version="1.0" encoding="UTF-8"?><procEventoNFe><evento><xJust>Cancelamento — ção</xJust></evento></procEventoNFe>` + "\n")
-	pdf := assetBytes(t, "relatorio.pdf")
-	withXML := simpleMessage("NF-e 1001 autorizada")
-	withXML.Attachments = []*mail.Attachment{
-		{Name: "35260312345678000190550010000010011000010010-nfe.xml", Data: xml1},
-		{Name: "DANFE-1001.pdf", Data: pdf},
-	}
-	noXML := simpleMessage("Boleto sem XML")
-	noXML.Attachments = []*mail.Attachment{{Name: "boleto.pdf", Data: pdf}}
-	twoXML := simpleMessage("NF-e 1002 cancelada")
-	twoXML.Attachments = []*mail.Attachment{{Name: "Cancelamento 1002.xml", Data: xml2}}
-	plain := simpleMessage("Só texto")
-	seed(t, lab, bob, withXML, noXML, twoXML, plain)
+	bob, xml1 := seedPOPInbox(t, lab, &mail.Attachment{Name: "Cancelamento 1002.xml", Data: xml2})
 
 	dir := t.TempDir()
 	params := map[string]string{
@@ -343,32 +170,8 @@ func TestPrwScriptPOPReceiveAttachments(t *testing.T) {
 
 func TestPrwScriptTMailMngReceive(t *testing.T) {
 	lab := requireLab(t)
-	bob := lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-	m1 := simpleMessage("Pedido 77 — confirmação")
-	m2 := simpleMessage("NF-e 2001 com anexo")
-	xml := []byte(`<?xml version="1.0"?><NFe><nNF>2001</nNF><xNome>Pães &amp; Doces</xNome></NFe>`)
-	m2.Attachments = []*mail.Attachment{{Name: "nfe-2001.xml", Data: xml}}
-	seed(t, lab, bob, m1, m2)
-
-	params := imapParams(lab, bob)
-	params["MV_MNGSSL"] = "3"
-	out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, params), "tmailmng_receive.prw")
-	for _, want := range []string{
-		"Conectado: .T. pasta INBOX",
-		"Mensagens: 2",
-		"001 | Remetente <remetente@example.org> | Pedido 77 — confirmação | anexos: 0",
-		"002 | Remetente <remetente@example.org> | NF-e 2001 com anexo | anexos: 1",
-		fmt.Sprintf("nfe-2001.xml (application/xml, %d bytes)", len(xml)),
-		"Total de anexos: 1",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if n := messageCount(t, lab, bob, "INBOX"); n != 2 {
-		t.Errorf("INBOX holds %d messages after the routine, want 2", n)
-	}
+	bob, xml := seedTMailMng(t, lab)
+	checkTMailMngReceive(t, lab, bob, xml, "tmailmng_receive.prw", 3, lab.Ports.IMAPS)
 }
 
 // TestEveryPrwRunsOnTheLab keeps this file in step with the twins.

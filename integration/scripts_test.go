@@ -180,12 +180,24 @@ func fetchBySubject(t *testing.T, lab *Lab, u LabUser, subject string) fetched {
 	return parse(t, raw)
 }
 
-func TestScriptSendSimple(t *testing.T) {
+// The checks below serve an example script and its .prw twin (prw_test.go):
+// each runs the script it is given against the lab and checks the server.
+
+// withParams adds extra (the twins' own parameters; nil for none) to params.
+func withParams(params, extra map[string]string) map[string]string {
+	for k, v := range extra {
+		params[k] = v
+	}
+	return params
+}
+
+func checkSendSimple(t *testing.T, script string) {
+	t.Helper()
 	lab := requireLab(t)
 	alice, bob := lab.User(t, "alice"), lab.User(t, "bob")
 	lab.ResetMailboxes(t, bob.Address)
 	ini := writeINI(t, lab, nil, smtpParams(lab, hostPort(lab, lab.Ports.Submission), false, true, alice, "Bob Brandão <"+bob.Address+">"))
-	out := runScript(t, lab, ini, "send_simple.lua")
+	out := runScript(t, lab, ini, script)
 	if !strings.Contains(out, "mensagem enviada para") {
 		t.Errorf("output:\n%s", out)
 	}
@@ -201,7 +213,8 @@ func TestScriptSendSimple(t *testing.T) {
 	}
 }
 
-func TestScriptSendAttachments(t *testing.T) {
+func checkSendAttachments(t *testing.T, script string, extra map[string]string) {
+	t.Helper()
 	lab := requireLab(t)
 	alice, bob, carol := lab.User(t, "alice"), lab.User(t, "bob"), lab.User(t, "carol")
 	lab.ResetMailboxes(t, alice.Address, bob.Address, carol.Address)
@@ -209,7 +222,7 @@ func TestScriptSendAttachments(t *testing.T) {
 	params["MV_RELCC"] = "Alice <" + alice.Address + ">"
 	params["MV_RELBCC"] = carol.Address
 	params["MV_PORSMTP"] = strconv.Itoa(lab.Ports.SMTPS)
-	out := runScript(t, lab, writeINI(t, lab, nil, params), "send_attachments.lua")
+	out := runScript(t, lab, writeINI(t, lab, nil, withParams(params, extra)), script)
 	if !strings.Contains(out, "Relatório enviado") {
 		t.Errorf("output:\n%s", out)
 	}
@@ -243,13 +256,14 @@ func TestScriptSendAttachments(t *testing.T) {
 	}
 }
 
-func TestScriptSendLegacy(t *testing.T) {
+func checkSendLegacy(t *testing.T, script string, extra map[string]string) {
+	t.Helper()
 	lab := requireLab(t)
 	alice, bob := lab.User(t, "alice"), lab.User(t, "bob")
 	lab.ResetMailboxes(t, bob.Address)
 	params := smtpParams(lab, hostPort(lab, lab.Ports.Submission), false, true, alice, bob.Address)
 	params["MV_RELFROM"] = alice.Address
-	out := runScript(t, lab, writeINI(t, lab, nil, params), "send_legacy.lua")
+	out := runScript(t, lab, writeINI(t, lab, nil, withParams(params, extra)), script)
 	if !strings.Contains(out, "Aviso enviado para "+bob.Address) {
 		t.Errorf("output:\n%s", out)
 	}
@@ -262,6 +276,10 @@ func TestScriptSendLegacy(t *testing.T) {
 		t.Errorf("attachments %+v, want relatorio.pdf byte-exact", f.msg.Attachments)
 	}
 }
+
+func TestScriptSendSimple(t *testing.T)      { checkSendSimple(t, "send_simple.lua") }
+func TestScriptSendAttachments(t *testing.T) { checkSendAttachments(t, "send_attachments.lua", nil) }
+func TestScriptSendLegacy(t *testing.T)      { checkSendLegacy(t, "send_legacy.lua", nil) }
 
 // TestScriptSendReport: the report is written under the server path
 // \spool\ (here the folder of the config file, no RootPath configured)
@@ -306,23 +324,20 @@ func simpleMessage(subject string) *mail.Message {
 	}
 }
 
-func TestScriptTstIMAP(t *testing.T) {
-	lab := requireLab(t)
-	bob := lab.User(t, "bob")
-	lab.ResetMailboxes(t, bob.Address)
-	seed(t, lab, bob, simpleMessage("primeira"), simpleMessage("segunda"))
-	// GetFolderList lists subscribed folders; Dovecot does not subscribe
-	// INBOX by itself (a mail client would).
-	lab.Doveadm(t, "mailbox", "subscribe", "-u", bob.Address, "INBOX")
-	t.Cleanup(func() { lab.Doveadm(t, "mailbox", "unsubscribe", "-u", bob.Address, "INBOX") })
-	ini := writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, bob))
-	out := runScript(t, lab, ini, "tstimap.lua")
-	for _, want := range []string{"Pasta: INBOX - total: 2 - não lidas: 2", "Pasta: TSTIMAP - total: 0", "Pasta: Sent", "PASTAS"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	boxes := mailboxes(t, lab, bob)
+// subscribeInbox subscribes INBOX for the duration of the test:
+// GetFolderList lists subscribed folders and Dovecot does not subscribe
+// INBOX by itself (a mail client would).
+func subscribeInbox(t *testing.T, lab *Lab, u LabUser) {
+	t.Helper()
+	lab.Doveadm(t, "mailbox", "subscribe", "-u", u.Address, "INBOX")
+	t.Cleanup(func() { lab.Doveadm(t, "mailbox", "unsubscribe", "-u", u.Address, "INBOX") })
+}
+
+// checkFoldersKept fails when TSTIMAP is left behind or a standard mailbox
+// or an INBOX message is gone.
+func checkFoldersKept(t *testing.T, lab *Lab, u LabUser, inbox int) {
+	t.Helper()
+	boxes := mailboxes(t, lab, u)
 	if slices.Contains(boxes, "TSTIMAP") {
 		t.Errorf("TSTIMAP left behind: %v", boxes)
 	}
@@ -331,12 +346,31 @@ func TestScriptTstIMAP(t *testing.T) {
 			t.Errorf("mailbox %s is gone: %v", want, boxes)
 		}
 	}
-	if n := messageCount(t, lab, bob, "INBOX"); n != 2 {
-		t.Errorf("INBOX holds %d messages after the script, want 2", n)
+	if n := messageCount(t, lab, u, "INBOX"); n != inbox {
+		t.Errorf("INBOX holds %d messages after the script, want %d", n, inbox)
 	}
 }
 
-func TestScriptIMAPSort(t *testing.T) {
+func checkTstIMAP(t *testing.T, script string) {
+	t.Helper()
+	lab := requireLab(t)
+	bob := lab.User(t, "bob")
+	lab.ResetMailboxes(t, bob.Address)
+	seed(t, lab, bob, simpleMessage("primeira"), simpleMessage("segunda"))
+	subscribeInbox(t, lab, bob)
+	ini := writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, bob))
+	out := runScript(t, lab, ini, script)
+	for _, want := range []string{"Pasta: INBOX - total: 2 - não lidas: 2", "Pasta: TSTIMAP - total: 0", "Pasta: Sent", "PASTAS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	checkFoldersKept(t, lab, bob, 2)
+}
+
+// checkIMAPSort with countFolders also counts each folder with doveadm.
+func checkIMAPSort(t *testing.T, script string, countFolders bool) {
+	t.Helper()
 	lab := requireLab(t)
 	alice := lab.User(t, "alice")
 	lab.ResetMailboxes(t, alice.Address)
@@ -348,7 +382,7 @@ func TestScriptIMAPSort(t *testing.T) {
 		simpleMessage("Reunião de segunda"),
 		simpleMessage("RELATORIO semanal"),
 	)
-	out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, alice)), "imap_sort.lua")
+	out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, imapParams(lab, alice)), script)
 	if !strings.Contains(out, "Mensagens na INBOX: 6") || !strings.Contains(out, "Mensagens movidas: 4") {
 		t.Errorf("output:\n%s", out)
 	}
@@ -363,8 +397,10 @@ func TestScriptIMAPSort(t *testing.T) {
 			t.Errorf("mailbox %q missing: %v", folder, boxes)
 			continue
 		}
-		if n := messageCount(t, lab, alice, folder); n != len(subjects) {
-			t.Errorf("doveadm: %s holds %d messages, want %d", folder, n, len(subjects))
+		if countFolders {
+			if n := messageCount(t, lab, alice, folder); n != len(subjects) {
+				t.Errorf("doveadm: %s holds %d messages, want %d", folder, n, len(subjects))
+			}
 		}
 		got := folderSubjects(t, lab, alice, folder)
 		sort.Strings(got)
@@ -381,14 +417,17 @@ func TestScriptIMAPSort(t *testing.T) {
 	}
 }
 
-func TestScriptPOPReceiveAttachments(t *testing.T) {
-	lab := requireLab(t)
+func TestScriptTstIMAP(t *testing.T)  { checkTstIMAP(t, "tstimap.lua") }
+func TestScriptIMAPSort(t *testing.T) { checkIMAPSort(t, "imap_sort.lua", true) }
+
+// seedPOPInbox resets bob's INBOX to four messages: "NF-e 1001 autorizada"
+// with the XML it returns and a PDF, "Boleto sem XML" with a PDF only,
+// "NF-e 1002 cancelada" with the attachments cancel, and "Só texto".
+func seedPOPInbox(t *testing.T, lab *Lab, cancel ...*mail.Attachment) (LabUser, []byte) {
+	t.Helper()
 	bob := lab.User(t, "bob")
 	lab.ResetMailboxes(t, bob.Address)
-
 	xml1 := []byte(`<?xml version="1.0" encoding="UTF-8"?><nfeProc><NFe><emit><xNome>Indústria São João</xNome></emit></NFe></nfeProc>` + "\n")
-	xml2 := []byte(`<?xml version="1.0" encoding="UTF-8"?><procEventoNFe><evento><xJust>Cancelamento por erro de digitação — ção</xJust></evento></procEventoNFe>` + "\n")
-	xml3 := []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><NFe><xNome>Caf` + "\xe9" + ` Ltda</xNome></NFe>` + "\n")
 	pdf := assetBytes(t, "relatorio.pdf")
 	withXML := simpleMessage("NF-e 1001 autorizada")
 	withXML.Attachments = []*mail.Attachment{
@@ -398,12 +437,20 @@ func TestScriptPOPReceiveAttachments(t *testing.T) {
 	noXML := simpleMessage("Boleto sem XML")
 	noXML.Attachments = []*mail.Attachment{{Name: "boleto.pdf", Data: pdf}}
 	twoXML := simpleMessage("NF-e 1002 cancelada")
-	twoXML.Attachments = []*mail.Attachment{
-		{Name: "Cancelamento São Paulo nº 1002.xml", Data: xml2},
-		{Name: "1002-nfe.XML", Data: xml3},
-	}
+	twoXML.Attachments = cancel
 	plain := simpleMessage("Só texto")
 	seed(t, lab, bob, withXML, noXML, twoXML, plain)
+	return bob, xml1
+}
+
+func TestScriptPOPReceiveAttachments(t *testing.T) {
+	lab := requireLab(t)
+	xml2 := []byte(`<?xml version="1.0" encoding="UTF-8"?><procEventoNFe><evento><xJust>Cancelamento por erro de digitação — ção</xJust></evento></procEventoNFe>` + "\n")
+	xml3 := []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><NFe><xNome>Caf` + "\xe9" + ` Ltda</xNome></NFe>` + "\n")
+	bob, xml1 := seedPOPInbox(t, lab,
+		&mail.Attachment{Name: "Cancelamento São Paulo nº 1002.xml", Data: xml2},
+		&mail.Attachment{Name: "1002-nfe.XML", Data: xml3},
+	)
 
 	dir := t.TempDir()
 	params := map[string]string{
@@ -461,8 +508,10 @@ func TestScriptPOPReceiveAttachments(t *testing.T) {
 	}
 }
 
-func TestScriptTMailMngReceive(t *testing.T) {
-	lab := requireLab(t)
+// seedTMailMng resets bob's INBOX to the two messages that
+// checkTMailMngReceive expects and returns bob and the XML attachment.
+func seedTMailMng(t *testing.T, lab *Lab) (LabUser, []byte) {
+	t.Helper()
 	bob := lab.User(t, "bob")
 	lab.ResetMailboxes(t, bob.Address)
 	m1 := simpleMessage("Pedido 77 — confirmação")
@@ -470,7 +519,39 @@ func TestScriptTMailMngReceive(t *testing.T) {
 	xml := []byte(`<?xml version="1.0"?><NFe><nNF>2001</nNF><xNome>Pães &amp; Doces</xNome></NFe>`)
 	m2.Attachments = []*mail.Attachment{{Name: "nfe-2001.xml", Data: xml}}
 	seed(t, lab, bob, m1, m2)
+	return bob, xml
+}
 
+// checkTMailMngReceive runs script against bob's INBOX seeded by
+// seedTMailMng, with TMailMng SSL number ssl (3 implicit TLS, 6 STARTTLS)
+// on IMAP port port.
+func checkTMailMngReceive(t *testing.T, lab *Lab, bob LabUser, xml []byte, script string, ssl, port int) {
+	t.Helper()
+	params := imapParams(lab, bob)
+	params["MV_MNGSSL"] = strconv.Itoa(ssl)
+	params["MV_IMAPPOR"] = strconv.Itoa(port)
+	out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, params), script)
+	for _, want := range []string{
+		"Conectado: .T. pasta INBOX",
+		"Mensagens: 2",
+		"001 | Remetente <remetente@example.org> | Pedido 77 — confirmação | anexos: 0",
+		"002 | Remetente <remetente@example.org> | NF-e 2001 com anexo | anexos: 1",
+		fmt.Sprintf("nfe-2001.xml (application/xml, %d bytes)", len(xml)),
+		"Total de anexos: 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Receiving does not remove anything from the server.
+	if n := messageCount(t, lab, bob, "INBOX"); n != 2 {
+		t.Errorf("INBOX holds %d messages after the script, want 2", n)
+	}
+}
+
+func TestScriptTMailMngReceive(t *testing.T) {
+	lab := requireLab(t)
+	bob, xml := seedTMailMng(t, lab)
 	for _, tc := range []struct {
 		name string
 		ssl  int // TMailMng SSL number: 3 implicit TLS, 6 STARTTLS
@@ -480,26 +561,7 @@ func TestScriptTMailMngReceive(t *testing.T) {
 		{"imap+STARTTLS", 6, lab.Ports.IMAP},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			params := imapParams(lab, bob)
-			params["MV_MNGSSL"] = strconv.Itoa(tc.ssl)
-			params["MV_IMAPPOR"] = strconv.Itoa(tc.port)
-			out := runScript(t, lab, writeINI(t, lab, map[string]string{"Protocol": "IMAP"}, params), "tmailmng_receive.lua")
-			for _, want := range []string{
-				"Conectado: .T. pasta INBOX",
-				"Mensagens: 2",
-				"001 | Remetente <remetente@example.org> | Pedido 77 — confirmação | anexos: 0",
-				"002 | Remetente <remetente@example.org> | NF-e 2001 com anexo | anexos: 1",
-				fmt.Sprintf("nfe-2001.xml (application/xml, %d bytes)", len(xml)),
-				"Total de anexos: 1",
-			} {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			// Receiving does not remove anything from the server.
-			if n := messageCount(t, lab, bob, "INBOX"); n != 2 {
-				t.Errorf("INBOX holds %d messages after the script, want 2", n)
-			}
+			checkTMailMngReceive(t, lab, bob, xml, "tmailmng_receive.lua", tc.ssl, tc.port)
 		})
 	}
 }

@@ -11,91 +11,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/advmail/advmail/mail/sandbox"
 )
 
-func TestPrwSendSimple(t *testing.T) {
-	r, out := run(t, "send_simple.prw", "")
-	if !strings.Contains(out, "mensagem enviada") {
-		t.Errorf("output: %s", out)
-	}
-	c, m := onlyCaptured(t, r)
-	if m.Subject != "Pedido de Venda 000123 liberado" || !strings.Contains(m.HTMLBody, "<b>000123</b>") {
-		t.Errorf("subject %q body %q", m.Subject, m.HTMLBody)
-	}
-	if len(c.To) != 1 || c.To[0] != "joao@cliente.com.br" || !strings.Contains(m.To, "João da Silva") {
-		t.Errorf("envelope %v, To header %q", c.To, m.To)
-	}
-}
+func TestPrwSendSimple(t *testing.T) { checkSendSimple(t, "send_simple.prw") }
 
 func TestPrwSendAttachments(t *testing.T) {
-	r, out := run(t, "send_attachments.prw", "")
-	if !strings.Contains(out, "Relatório enviado para") {
-		t.Errorf("output: %s", out)
-	}
-	c, m := onlyCaptured(t, r)
-	if m.Subject != "Relatório de Vendas — Novembro/2026" {
-		t.Errorf("subject %q", m.Subject)
-	}
-	if !strings.Contains(strings.Join(c.To, ","), "auditoria@empresa.com.br") {
-		t.Errorf("Bcc missing from the envelope: %v", c.To)
-	}
-	if bytes.Contains(c.Data, []byte("auditoria@")) {
-		t.Error("Bcc address appears in the message")
-	}
-	pdf, _ := os.ReadFile("assets/relatorio.pdf")
-	logo, _ := os.ReadFile("assets/logo.png")
-	var sawPDF, sawLogo bool
-	for _, a := range m.Attachments {
-		switch {
-		case a.ContentID == "logo":
-			sawLogo = bytes.Equal(a.Data, logo)
-		case a.Name == "Relatório de Vendas.pdf":
-			sawPDF = bytes.Equal(a.Data, pdf)
-		}
-	}
-	if !sawPDF || !sawLogo {
-		t.Errorf("attachments wrong (pdf %v, inline logo %v): %+v", sawPDF, sawLogo, m.Attachments)
-	}
-	if !bytes.Contains(c.Data, []byte("multipart/related")) {
-		t.Error("inline image is not inside multipart/related")
-	}
+	checkSendAttachments(t, "send_attachments.prw", "Relatório enviado para")
 }
 
-func TestPrwSendLegacy(t *testing.T) {
-	r, out := run(t, "send_legacy.prw", "")
-	if !strings.Contains(out, "Aviso enviado") {
-		t.Errorf("output: %s", out)
-	}
-	_, m := onlyCaptured(t, r)
-	if m.Subject != "Aviso de cobrança nº 4711" || m.HTMLBody != "" || !strings.Contains(m.TextBody, "boleto") {
-		t.Errorf("subject %q text %q html %q", m.Subject, m.TextBody, m.HTMLBody)
-	}
-	if len(m.Attachments) != 1 || m.Attachments[0].Name != "relatorio.pdf" {
-		t.Errorf("attachments %+v", m.Attachments)
-	}
-}
-
-// checkNoTSTIMAP fails when the sandbox mailbox of user still has TSTIMAP.
-func checkNoTSTIMAP(t *testing.T, out string, folders []string) {
-	t.Helper()
-	for _, f := range folders {
-		if f == "TSTIMAP" {
-			t.Errorf("TSTIMAP left behind; output:\n%s", out)
-		}
-	}
-}
-
-func TestPrwTstIMAP(t *testing.T) {
-	r, out := run(t, "tstimap.prw", "")
-	for _, want := range []string{"Pasta: INBOX - total: 4 - não lidas: 4", "Pasta: TSTIMAP", "PASTAS"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	checkNoTSTIMAP(t, out, folderNames(t, r.Sandbox(), "seuNomeAntesDo@"))
-}
+func TestPrwSendLegacy(t *testing.T) { checkSendLegacy(t, "send_legacy.prw") }
+func TestPrwTstIMAP(t *testing.T)    { checkTstIMAP(t, "tstimap.prw") }
 
 // TestReferenceTstIMAP runs the TOTVS example exactly as published.
 func TestReferenceTstIMAP(t *testing.T) {
@@ -145,59 +70,11 @@ func findReference(t *testing.T, name string) string {
 }
 
 func TestPrwPOPReceiveAttachments(t *testing.T) {
-	dir := t.TempDir()
-	ini := "[Mail]\nProtocol=IMAP\n[Parameters]\nMV_XMLDIR=" + filepath.ToSlash(dir) + "\n"
-	r, out := run(t, "pop_receive_attachments.prw", ini)
-	if !strings.Contains(out, "XMLs salvos: 1 - mensagens apagadas: 1") {
-		t.Errorf("output:\n%s", out)
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if len(files) != 1 || !strings.HasSuffix(strings.ToLower(files[0]), ".xml") {
-		t.Fatalf("%s holds %v, want only the one XML", dir, files)
-	}
-	xml, _ := os.ReadFile(files[0])
-	if !bytes.Contains(xml, []byte("<nfeProc")) && !bytes.Contains(xml, []byte("<NFe")) {
-		t.Errorf("saved XML is not the NF-e: %.200s", xml)
-	}
-	if got := r.Config().Protocol; got != "IMAP" {
-		t.Errorf("Protocol after the routine = %q, want IMAP", got)
-	}
-	subjects := folderSubjects(t, imapSession(t, r.Sandbox(), "nfe"), "INBOX")
-	if len(subjects) != 3 {
-		t.Fatalf("INBOX has %d messages, want 3: %q", len(subjects), subjects)
-	}
-	for _, s := range subjects {
-		if strings.HasPrefix(s, "NF-e") {
-			t.Errorf("processed message %q still in INBOX", s)
-		}
-	}
+	checkPOPReceiveAttachments(t, "pop_receive_attachments.prw", "*")
 }
 
-func TestPrwIMAPSort(t *testing.T) {
-	r, out := run(t, "imap_sort.prw", "")
-	if !strings.Contains(out, "Mensagens movidas: 2") {
-		t.Errorf("output:\n%s", out)
-	}
-	c := imapSession(t, r.Sandbox(), "nfe")
-	inbox := folderSubjects(t, c, "INBOX")
-	notas := folderSubjects(t, c, "Notas Fiscais")
-	relatorios := folderSubjects(t, c, "Relatórios")
-	if len(inbox) != 2 || len(notas) != 1 || len(relatorios) != 1 {
-		t.Fatalf("INBOX %q, Notas Fiscais %q, Relatórios %q", inbox, notas, relatorios)
-	}
-	if !strings.HasPrefix(notas[0], "NF-e") || !strings.HasPrefix(relatorios[0], "Relatório") {
-		t.Errorf("wrong messages moved: %q %q", notas, relatorios)
-	}
-}
-
-func TestPrwTMailMngReceive(t *testing.T) {
-	_, out := run(t, "tmailmng_receive.prw", "")
-	for _, want := range []string{"Mensagens: 4", "35240112345678000190550010000012341000012345-nfe.xml", "Total de anexos:"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
+func TestPrwIMAPSort(t *testing.T)        { checkIMAPSort(t, "imap_sort.prw") }
+func TestPrwTMailMngReceive(t *testing.T) { checkTMailMngReceive(t, "tmailmng_receive.prw") }
 
 func TestPrwSendReport(t *testing.T) {
 	root := t.TempDir()
@@ -236,18 +113,4 @@ func TestEveryScriptHasPrwTwin(t *testing.T) {
 			t.Errorf("%s is not run by any test", f)
 		}
 	}
-}
-
-// folderNames lists the folders of user's sandbox mailbox.
-func folderNames(t *testing.T, sb *sandbox.Sandbox, user string) []string {
-	t.Helper()
-	folders, err := imapSession(t, sb, user).Folders(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, 0, len(folders))
-	for _, f := range folders {
-		names = append(names, f.Name)
-	}
-	return names
 }

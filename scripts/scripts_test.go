@@ -86,8 +86,36 @@ func onlyCaptured(t *testing.T, r *runtime.Runtime) (sandbox.Captured, *mail.Mes
 	return got[0], m
 }
 
-func TestSendSimple(t *testing.T) {
-	r, out := run(t, "send_simple.lua", "")
+// folderNames lists the folders of user's sandbox mailbox.
+func folderNames(t *testing.T, sb *sandbox.Sandbox, user string) []string {
+	t.Helper()
+	folders, err := imapSession(t, sb, user).Folders(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(folders))
+	for _, f := range folders {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// checkNoTSTIMAP fails when the sandbox mailbox of user still has TSTIMAP.
+func checkNoTSTIMAP(t *testing.T, out string, folders []string) {
+	t.Helper()
+	for _, f := range folders {
+		if f == "TSTIMAP" {
+			t.Errorf("TSTIMAP left behind; output:\n%s", out)
+		}
+	}
+}
+
+// The checks below serve an example script and its .prw twin (prw_test.go):
+// each runs the script it is given and checks its effects on the sandbox.
+
+func checkSendSimple(t *testing.T, script string) {
+	t.Helper()
+	r, out := run(t, script, "")
 	if !strings.Contains(out, "mensagem enviada") {
 		t.Errorf("output: %s", out)
 	}
@@ -100,8 +128,13 @@ func TestSendSimple(t *testing.T) {
 	}
 }
 
-func TestSendAttachments(t *testing.T) {
-	r, _ := run(t, "send_attachments.lua", "")
+// checkSendAttachments also wants wantOut in the output ("" wants nothing).
+func checkSendAttachments(t *testing.T, script, wantOut string) {
+	t.Helper()
+	r, out := run(t, script, "")
+	if !strings.Contains(out, wantOut) {
+		t.Errorf("output: %s", out)
+	}
 	c, m := onlyCaptured(t, r)
 	if m.Subject != "Relatório de Vendas — Novembro/2026" {
 		t.Errorf("subject %q", m.Subject)
@@ -131,8 +164,9 @@ func TestSendAttachments(t *testing.T) {
 	}
 }
 
-func TestSendLegacy(t *testing.T) {
-	r, out := run(t, "send_legacy.lua", "")
+func checkSendLegacy(t *testing.T, script string) {
+	t.Helper()
+	r, out := run(t, script, "")
 	if !strings.Contains(out, "Aviso enviado") {
 		t.Errorf("output: %s", out)
 	}
@@ -145,35 +179,30 @@ func TestSendLegacy(t *testing.T) {
 	}
 }
 
-func TestTstIMAP(t *testing.T) {
-	r, out := run(t, "tstimap.lua", "")
+func checkTstIMAP(t *testing.T, script string) {
+	t.Helper()
+	r, out := run(t, script, "")
 	for _, want := range []string{"Pasta: INBOX - total: 4 - não lidas: 4", "Pasta: TSTIMAP", "PASTAS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	c := imapSession(t, r.Sandbox(), "seuNomeAntesDo@")
-	folders, err := c.Folders(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range folders {
-		if f.Name == "TSTIMAP" {
-			t.Error("TSTIMAP left behind")
-		}
-	}
+	checkNoTSTIMAP(t, out, folderNames(t, r.Sandbox(), "seuNomeAntesDo@"))
 }
 
-func TestPOPReceiveAttachments(t *testing.T) {
+// checkPOPReceiveAttachments wants exactly one file in MV_XMLDIR matching
+// saved, and that one an XML: "*.xml" lets other files be, "*" does not.
+func checkPOPReceiveAttachments(t *testing.T, script, saved string) {
+	t.Helper()
 	dir := t.TempDir()
 	ini := "[Mail]\nProtocol=IMAP\n[Parameters]\nMV_XMLDIR=" + filepath.ToSlash(dir) + "\n"
-	r, out := run(t, "pop_receive_attachments.lua", ini)
+	r, out := run(t, script, ini)
 	if !strings.Contains(out, "XMLs salvos: 1 - mensagens apagadas: 1") {
 		t.Errorf("output:\n%s", out)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
-	if len(files) != 1 {
-		t.Fatalf("saved %v, want one XML", files)
+	files, _ := filepath.Glob(filepath.Join(dir, saved))
+	if len(files) != 1 || !strings.HasSuffix(strings.ToLower(files[0]), ".xml") {
+		t.Fatalf("%s holds %v as %s, want only the one XML", dir, files, saved)
 	}
 	xml, _ := os.ReadFile(files[0])
 	if !bytes.Contains(xml, []byte("<nfeProc")) && !bytes.Contains(xml, []byte("<NFe")) {
@@ -193,6 +222,43 @@ func TestPOPReceiveAttachments(t *testing.T) {
 			t.Errorf("processed message %q still in INBOX", s)
 		}
 	}
+}
+
+func checkIMAPSort(t *testing.T, script string) {
+	t.Helper()
+	r, out := run(t, script, "")
+	if !strings.Contains(out, "Mensagens movidas: 2") {
+		t.Errorf("output:\n%s", out)
+	}
+	c := imapSession(t, r.Sandbox(), "nfe")
+	inbox := folderSubjects(t, c, "INBOX")
+	notas := folderSubjects(t, c, "Notas Fiscais")
+	relatorios := folderSubjects(t, c, "Relatórios")
+	if len(inbox) != 2 || len(notas) != 1 || len(relatorios) != 1 {
+		t.Fatalf("INBOX %q, Notas Fiscais %q, Relatórios %q", inbox, notas, relatorios)
+	}
+	if !strings.HasPrefix(notas[0], "NF-e") || !strings.HasPrefix(relatorios[0], "Relatório") {
+		t.Errorf("wrong messages moved: %q %q", notas, relatorios)
+	}
+}
+
+func checkTMailMngReceive(t *testing.T, script string) {
+	t.Helper()
+	_, out := run(t, script, "")
+	for _, want := range []string{"Mensagens: 4", "35240112345678000190550010000012341000012345-nfe.xml", "Total de anexos:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSendSimple(t *testing.T)      { checkSendSimple(t, "send_simple.lua") }
+func TestSendAttachments(t *testing.T) { checkSendAttachments(t, "send_attachments.lua", "") }
+func TestSendLegacy(t *testing.T)      { checkSendLegacy(t, "send_legacy.lua") }
+func TestTstIMAP(t *testing.T)         { checkTstIMAP(t, "tstimap.lua") }
+
+func TestPOPReceiveAttachments(t *testing.T) {
+	checkPOPReceiveAttachments(t, "pop_receive_attachments.lua", "*.xml")
 }
 
 func TestSendReportFromServerPath(t *testing.T) {
@@ -245,31 +311,8 @@ func TestPOPReceiveKeepsExistingFiles(t *testing.T) {
 	}
 }
 
-func TestIMAPSort(t *testing.T) {
-	r, out := run(t, "imap_sort.lua", "")
-	if !strings.Contains(out, "Mensagens movidas: 2") {
-		t.Errorf("output:\n%s", out)
-	}
-	c := imapSession(t, r.Sandbox(), "nfe")
-	inbox := folderSubjects(t, c, "INBOX")
-	notas := folderSubjects(t, c, "Notas Fiscais")
-	relatorios := folderSubjects(t, c, "Relatórios")
-	if len(inbox) != 2 || len(notas) != 1 || len(relatorios) != 1 {
-		t.Fatalf("INBOX %q, Notas Fiscais %q, Relatórios %q", inbox, notas, relatorios)
-	}
-	if !strings.HasPrefix(notas[0], "NF-e") || !strings.HasPrefix(relatorios[0], "Relatório") {
-		t.Errorf("wrong messages moved: %q %q", notas, relatorios)
-	}
-}
-
-func TestTMailMngReceive(t *testing.T) {
-	_, out := run(t, "tmailmng_receive.lua", "")
-	for _, want := range []string{"Mensagens: 4", "35240112345678000190550010000012341000012345-nfe.xml", "Total de anexos:"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
+func TestIMAPSort(t *testing.T)        { checkIMAPSort(t, "imap_sort.lua") }
+func TestTMailMngReceive(t *testing.T) { checkTMailMngReceive(t, "tmailmng_receive.lua") }
 
 // TestEveryScriptIsTested keeps this file in step with the directory.
 func TestEveryScriptIsTested(t *testing.T) {
