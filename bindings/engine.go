@@ -29,6 +29,10 @@ type Engine struct {
 	// into an OS path: the host's server paths and confinement. nil uses
 	// the path as it is.
 	Resolve func(p string) (string, error)
+	// ResolveWrite, when set, is Resolve for a file the classes write
+	// (Save, SaveAttach, MailReceive SAVE IN), so that a host can allow
+	// reading a folder but not writing it. nil uses Resolve.
+	ResolveWrite func(p string) (string, error)
 
 	mu   sync.Mutex
 	open map[io.Closer]struct{}
@@ -80,4 +84,13 @@ func (e *Engine) ResolvePath(p string) (string, error) {
 		return p, nil
 	}
 	return e.Resolve(p)
+}
+
+// ResolveWritePath resolves a script path the classes will write to,
+// through ResolveWrite (or Resolve when ResolveWrite is nil).
+func (e *Engine) ResolveWritePath(p string) (string, error) {
+	if e != nil && e.ResolveWrite != nil {
+		return e.ResolveWrite(p)
+	}
+	return e.ResolvePath(p)
 }

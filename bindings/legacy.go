@@ -241,7 +241,7 @@ func popMsgCount(c *Call) int {
 func saveAttachments(e *Engine, p *mail.Message, dir string) ([]string, error) {
 	var out []string
 	if dir != "" && len(p.Attachments) > 0 {
-		resolved, err := e.ResolvePath(dir)
+		resolved, err := e.ResolveWritePath(dir)
 		if err != nil {
 			return nil, mail.NewError(mail.ErrFile, "save attachments", "", err)
 		}

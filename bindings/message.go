@@ -220,7 +220,7 @@ func (m *message) luaSetConfirmRead(c *Call) int {
 }
 
 func (m *message) luaSave(c *Call) int {
-	path, err := c.Engine.ResolvePath(c.Str(1))
+	path, err := c.Engine.ResolveWritePath(c.Str(1))
 	if err != nil {
 		return c.Push(lua.LNumber(mail.ErrFile))
 	}
@@ -322,7 +322,7 @@ func (m *message) luaSaveAttach(c *Call) int {
 		return c.Push(lua.LFalse)
 	}
 	isDir := strings.HasSuffix(path, "/") || strings.HasSuffix(path, `\`)
-	path, err := c.Engine.ResolvePath(path)
+	path, err := c.Engine.ResolveWritePath(path)
 	if err != nil {
 		return c.Push(lua.LFalse)
 	}

@@ -37,7 +37,8 @@ type environment struct {
 func (r *Runtime) initEnv() {
 	r.env = &environment{files: map[int]*os.File{}, nextFH: 3}
 	if r.engine != nil {
-		r.engine.Resolve = r.resolvePath
+		r.engine.Resolve = func(p string) (string, error) { return r.resolveFor(p, false) }
+		r.engine.ResolveWrite = func(p string) (string, error) { return r.resolveFor(p, true) }
 	}
 }
 

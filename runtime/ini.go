@@ -368,6 +368,10 @@ func (r *Runtime) iniRead(section, key, file string) (string, bool) {
 	if r.srv.is(file) {
 		return r.srv.get(section, key)
 	}
+	if err := r.checkFile(file, false); err != nil {
+		r.logger.Warn("GetPvProfString: cannot read ini", "file", file, "err", err)
+		return "", false
+	}
 	data, err := readINI(file)
 	if err != nil {
 		r.logger.Warn("GetPvProfString: cannot read ini", "file", file, "err", err)
@@ -394,6 +398,9 @@ func (r *Runtime) iniWrite(section, key, value, file string) error {
 	if r.srv.is(file) {
 		return r.srv.edit(change)
 	}
+	if err := r.checkFile(file, true); err != nil {
+		return err
+	}
 	data, err := readINI(file)
 	if err != nil {
 		return err
@@ -407,6 +414,9 @@ func (r *Runtime) iniDeleteKey(section, key, file string) error {
 			out, _ := iniDelete(data, section, key)
 			return out
 		})
+	}
+	if err := r.checkFile(file, true); err != nil {
+		return err
 	}
 	data, err := readINI(file)
 	if err != nil {

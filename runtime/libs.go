@@ -66,6 +66,7 @@ func (r *Runtime) openLibs() {
 	if ioLib, ok := L.GetGlobal("io").(*lua.LTable); ok && !exec {
 		ioLib.RawSetString("popen", lua.LNil)
 	}
+	r.confineLibs()
 }
 
 // allowDir adds dir to the directories restricted loading may read from.
@@ -90,6 +91,9 @@ func canonical(p string) (string, error) {
 
 // checkLoad reports whether the source file path may be loaded.
 func (r *Runtime) checkLoad(path string) error {
+	if err := r.checkFile(path, false); err != nil {
+		return err
+	}
 	if r.libs.Unrestricted {
 		return nil
 	}

@@ -217,19 +217,31 @@ func (r *Runtime) resolvePath(p string) (string, error) {
 // path resolves argument n of a prelude function, raising a clear error
 // for paths that leave RootPath or are invalid.
 func (c fcall) path(n int) string {
-	p, err := c.r.resolvePath(c.str(n))
+	p, err := c.r.resolveFor(c.str(n), false)
 	if err != nil {
 		c.L.RaiseError("%s: %v", c.name, err)
 	}
 	return p
 }
 
-// tryPath resolves argument n; ok is false (and FError set) when the path
-// is refused, for functions that report failure by their result.
-func (c fcall) tryPath(n int) (string, bool) {
-	p, err := c.r.resolvePath(c.str(n))
+// tryPath resolves argument n for reading; ok is false (and FError set)
+// when the path is refused, for functions that report failure by their
+// result.
+func (c fcall) tryPath(n int) (string, bool) { return c.tryPathFor(n, false) }
+
+// tryWritePath is tryPath for a file the function creates, changes or
+// removes.
+func (c fcall) tryWritePath(n int) (string, bool) { return c.tryPathFor(n, true) }
+
+// tryPathFor resolves argument n and checks it against Options.Files: a
+// refusal sets FError 5 (access denied), a bad path FError 2.
+func (c fcall) tryPathFor(n int, write bool) (string, bool) {
+	p, err := c.r.resolveFor(c.str(n), write)
 	if err != nil {
 		c.r.env.ferror = 2
+		if isAccessError(err) {
+			c.r.env.ferror = 5
+		}
 		fmt.Fprintf(c.r.stderr, "advmail: %s: %v\n", c.name, err)
 		return "", false
 	}

@@ -71,7 +71,7 @@ func (c fcall) file(n int) *os.File {
 }
 
 func fnFCreate(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryWritePath(1)
 	if !ok {
 		return c.push(lua.LNumber(-1))
 	}
@@ -84,7 +84,7 @@ func fnFCreate(c fcall) int {
 }
 
 func fnFOpen(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryPathFor(1, c.optInt(2, 0)&3 != 0)
 	if !ok {
 		return c.push(lua.LNumber(-1))
 	}
@@ -229,7 +229,7 @@ func fnDirectory(c fcall) int {
 }
 
 func fnDirRemove(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryWritePath(1)
 	if !ok {
 		return c.push(lua.LFalse)
 	}
@@ -239,8 +239,8 @@ func fnDirRemove(c fcall) int {
 }
 
 func fnFRename(c fcall) int {
-	from, ok1 := c.tryPath(1)
-	to, ok2 := c.tryPath(2)
+	from, ok1 := c.tryWritePath(1)
+	to, ok2 := c.tryWritePath(2)
 	if !ok1 || !ok2 {
 		return c.push(lua.LNumber(-1))
 	}
@@ -274,7 +274,7 @@ func copyFile(from, to string) error {
 
 func fnCopyFile(c fcall) int {
 	from, ok1 := c.tryPath(1)
-	to, ok2 := c.tryPath(2)
+	to, ok2 := c.tryWritePath(2)
 	if !ok1 || !ok2 {
 		return c.push(lua.LFalse)
 	}

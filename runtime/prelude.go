@@ -909,7 +909,7 @@ func fnMemoRead(c fcall) int {
 }
 
 func fnMemoWrite(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryWritePath(1)
 	if !ok {
 		return c.push(lua.LFalse)
 	}
@@ -936,7 +936,7 @@ func fnFile(c fcall) int {
 }
 
 func fnFErase(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryWritePath(1)
 	if !ok {
 		return c.push(lua.LNumber(-1))
 	}
@@ -947,7 +947,7 @@ func fnFErase(c fcall) int {
 }
 
 func fnMakeDir(c fcall) int {
-	path, ok := c.tryPath(1)
+	path, ok := c.tryWritePath(1)
 	if !ok {
 		return c.push(lua.LNumber(-1))
 	}

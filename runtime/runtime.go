@@ -74,6 +74,10 @@ type Options struct {
 
 	// Libs selects what the standard Lua libraries may do.
 	Libs Libs
+	// Files, when set, confines every file access of scripts to the
+	// given folders, read-only or read-write, or denies it (see
+	// FileAccess). nil leaves file access as the OS permits.
+	Files *FileAccess
 
 	// Dial replaces the TCP dialer (ignored in sandbox mode).
 	Dial mail.DialFunc
@@ -140,6 +144,9 @@ type Runtime struct {
 	logger         *slog.Logger
 	libs           Libs
 	loadDirs       []string
+	filesSet       bool      // Options.Files given
+	filesDeny      bool      // Options.Files.Deny
+	fileDirs       []fileDir // Options.Files.Dirs, canonical
 	now            func() time.Time
 	closers        []io.Closer
 
@@ -184,6 +191,10 @@ func New(opts Options) (*Runtime, error) {
 	}
 	for _, d := range opts.Libs.LoadDirs {
 		r.allowDir(d)
+	}
+
+	if err := r.setFiles(opts.Files); err != nil {
+		return nil, err
 	}
 
 	srv, err := loadServerINI(opts)

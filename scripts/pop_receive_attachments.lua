@@ -44,7 +44,7 @@ function RecebeXML()
   for nI = 1, nNumMsgs do
     oMessage:Clear()
     nRet = oMessage:Receive(oServer, nI)
-    if nRet == 6 then -- no connection
+    if nRet == 6 or nRet == 15 then -- no connection, or the connection was lost
       conout("Conexão perdida: " .. oServer:GetErrorString(nRet))
       break
     elseif nRet ~= 0 then
