@@ -298,7 +298,7 @@ func mailReceive(c *Call) int {
 	if err != nil {
 		return fail(err)
 	}
-	p, err := mail.Parse(bytes.NewReader(raw))
+	p, err := mail.ParseContext(c.Ctx(), bytes.NewReader(raw))
 	if err != nil {
 		return fail(err)
 	}
@@ -316,7 +316,13 @@ func mailReceive(c *Call) int {
 			return fail(err)
 		}
 	}
-	return c.Push(s.result(nil), lua.LString(p.From), lua.LString(p.To), lua.LString(p.Cc), lua.LString(p.Bcc),
+	ok := s.result(nil)
+	if p.Truncated != "" {
+		// Received (lOk .T.), but not whole: MailGetErr says what was left out.
+		s.lastErr = fmt.Sprintf("message %d not read whole: %s", n, p.Truncated)
+		c.Engine.transport().Tracef("advmail: MailReceive: %s", s.lastErr)
+	}
+	return c.Push(ok, lua.LString(p.From), lua.LString(p.To), lua.LString(p.Cc), lua.LString(p.Bcc),
 		lua.LString(p.Subject), lua.LString(p.Body))
 }
 

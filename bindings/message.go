@@ -234,10 +234,15 @@ func (m *message) luaSave(c *Call) int {
 	return c.Push(lua.LNumber(0))
 }
 
-func (m *message) load(data []byte) int {
-	p, err := mail.Parse(bytes.NewReader(data))
+// load parses data (what Load and FromStr read) into m; a message not
+// read whole is noted in the trace as Receive notes it.
+func (m *message) load(c *Call, what string, data []byte) int {
+	p, err := mail.ParseContext(c.Ctx(), bytes.NewReader(data))
 	if err != nil {
 		return int(mail.CodeOf(err))
+	}
+	if p.Truncated != "" && c.Engine != nil {
+		c.Engine.transport().Tracef("advmail: %s not read whole: %s (GetTruncated)", what, p.Truncated)
 	}
 	m.setParsed(p)
 	return 0
@@ -252,7 +257,7 @@ func (m *message) luaLoad(c *Call) int {
 	if err != nil {
 		return c.Push(lua.LNumber(mail.ErrFile))
 	}
-	return c.Push(lua.LNumber(m.load(data)))
+	return c.Push(lua.LNumber(m.load(c, "TMailMessage:Load("+path+")", data)))
 }
 
 func (m *message) luaToStr(c *Call) int {
@@ -264,7 +269,7 @@ func (m *message) luaToStr(c *Call) int {
 }
 
 func (m *message) luaFromStr(c *Call) int {
-	return c.Push(lua.LNumber(m.load([]byte(c.Str(1)))))
+	return c.Push(lua.LNumber(m.load(c, "TMailMessage:FromStr", []byte(c.Str(1)))))
 }
 
 // traceTruncated notes in the trace that message n was not read whole.

@@ -1,10 +1,13 @@
 package bindings
 
 import (
+	"net/smtp"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/advmail/advmail/mail"
 )
 
 // TestGetTruncated: a message beyond the part limit is read with 0 and says
@@ -35,5 +38,68 @@ func TestGetTruncated(t *testing.T) {
 				t.Errorf("GetTruncated() = %q, want it to contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// FromStr and MailReceive note a message not read whole in the trace, and
+// MailReceive (which has no GetTruncated) says it through MailGetErr while
+// returning .T.
+func TestTruncatedTraceAndMailGetErr(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@x\r\nTo: grande@empresa.com.br\r\nSubject: big\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n")
+	for range 10005 {
+		b.WriteString("--B\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n")
+	}
+	b.WriteString("--B--\r\n")
+	e, sb, _ := sandboxEngine(t)
+	deliverRaw(t, sb.Addr(mail.SMTP, mail.Plain), "grande@empresa.com.br", b.String())
+	var trace strings.Builder
+	e.Transport.Trace = &trace
+	L := newState(t, e)
+	L.SetGlobal("msg", lua.LString(b.String()))
+	runScript(t, L, `
+		local m = TMailMessage():New()
+		eq(m:FromStr(msg), 0, "FromStr")
+		eq(MailPopOn("pop.empresa.com.br", "grande", "pw"), true, "MailPopOn")
+		local lOk, n = PopMsgCount()
+		local lOk, cFrom, cTo, cCc, cBcc, cSubject = MailReceive(n, nil, nil, nil, nil, nil, nil, {}, "", false)
+		eq(lOk, true, "MailReceive")
+		eq(cSubject, "big", "subject")
+		has(MailGetErr(), "message " .. n .. " not read whole", "MailGetErr")
+		eq(MailPopOff(), true, "MailPopOff")
+	`)
+	for _, want := range []string{"TMailMessage:FromStr not read whole", "MailReceive: message"} {
+		if !strings.Contains(trace.String(), want) {
+			t.Errorf("trace lacks %q", want)
+		}
+	}
+}
+
+// deliverRaw hands data to the SMTP server at addr as it is, in clear text.
+func deliverRaw(t *testing.T, addr, to, data string) {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("a@x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(to); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
 	}
 }
