@@ -74,6 +74,7 @@ type gen struct {
 // Generate produces the Lua chunk of a parsed file.
 func Generate(f *ast.File, opts Options) *Output {
 	g := &gen{line: 1, opts: opts, sfuncs: map[string]bool{}, fstatics: map[string]bool{}}
+	g.b = make([]byte, 0, 40*opts.Lines+256) // about the size of typical output
 	for _, fn := range f.Funcs {
 		if fn.Kind == "static" {
 			g.sfuncs[strings.ToLower(fn.Name)] = true

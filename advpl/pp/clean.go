@@ -45,7 +45,11 @@ func (c *cleaner) clean(line string, atStart, directive bool) string {
 	if !c.inBlock && atStart && isLineComment(line) {
 		return ""
 	}
+	if !c.inBlock && strings.IndexAny(line, "/&") < 0 {
+		return line // no comment can start: the line is kept as is
+	}
 	var b strings.Builder
+	b.Grow(len(line))
 	prevOperand := false
 	sameLine := false
 	i := 0
@@ -109,7 +113,7 @@ func (c *cleaner) clean(line string, atStart, directive bool) string {
 
 // logicalLines removes comments and joins `;` continuations.
 func logicalLines(lines []string) []logicalLine {
-	var out []logicalLine
+	out := make([]logicalLine, 0, len(lines))
 	var c cleaner
 	var cur *logicalLine
 	for i, raw := range lines {

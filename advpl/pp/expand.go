@@ -8,7 +8,8 @@ import (
 // expandLine applies #defines and rules to a logical line until nothing
 // changes, bounded by maxExpansions.
 func (p *proc) expandLine(f *fileCtx, ll logicalLine) string {
-	toks, ok := tokenize(ll.text, false)
+	toks, ok := tokenizeInto(p.tokBuf, ll.text, false)
+	p.tokBuf = toks[:0] // step never modifies its input in place
 	if !ok {
 		p.diag(f.name, ll.first, false, "preprocessor: line has more than %d tokens", maxLineTokens)
 		return ""

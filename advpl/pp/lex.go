@@ -57,7 +57,13 @@ func isOperand(t token) bool {
 // '[' is always an operator and any .word. is one token (logify markers).
 // It returns false when the line has too many tokens.
 func tokenize(s string, directive bool) ([]token, bool) {
-	var toks []token
+	return tokenizeInto(nil, s, directive)
+}
+
+// tokenizeInto is tokenize appending to buf[:0], so that a caller can reuse
+// one buffer across lines.
+func tokenizeInto(buf []token, s string, directive bool) ([]token, bool) {
+	toks := buf[:0]
 	i := 0
 	for i < len(s) {
 		sp := false

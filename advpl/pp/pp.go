@@ -97,6 +97,7 @@ type proc struct {
 	rules   []*rule
 	out     *Output
 	size    int
+	tokBuf  []token // reused by expandLine
 }
 
 // fileCtx is the state of one file being preprocessed.
