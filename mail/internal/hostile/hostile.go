@@ -254,18 +254,9 @@ type SMTPHook func(c *Conn, verb, line string) bool
 // and any command hook wants first (hook returns true), go to hook.
 func SMTP(exts []string, hook SMTPHook) Handler {
 	return func(c *Conn) {
-		if c.Send("220 hostile ESMTP\r\n") != nil {
-			return
-		}
-		for {
-			line, err := c.Line()
-			if err != nil {
-				return
-			}
-			verb, _, _ := strings.Cut(line, " ")
-			verb = strings.ToUpper(verb)
+		serveCommands(c, "220 hostile ESMTP\r\n", func(verb, line string) bool {
 			if hook != nil && hook(c, verb, line) {
-				continue
+				return true
 			}
 			var reply string
 			switch verb {
@@ -281,12 +272,12 @@ func SMTP(exts []string, hook SMTPHook) Handler {
 				reply = "250 ok\r\n"
 			case "DATA":
 				if c.Send("354 go on\r\n") != nil {
-					return
+					return false
 				}
 				for {
 					l, err := c.Line()
 					if err != nil {
-						return
+						return false
 					}
 					if l == "." {
 						break
@@ -295,14 +286,12 @@ func SMTP(exts []string, hook SMTPHook) Handler {
 				reply = "250 queued\r\n"
 			case "QUIT":
 				c.Send("221 bye\r\n")
-				return
+				return false
 			default:
 				reply = "502 no\r\n"
 			}
-			if c.Send(reply) != nil {
-				return
-			}
-		}
+			return c.Send(reply) == nil
+		})
 	}
 }
 
@@ -314,16 +303,7 @@ type POP3Hook func(c *Conn, verb, line string) bool
 // (one message), NOOP, QUIT; other commands go to hook.
 func POP3(hook POP3Hook) Handler {
 	return func(c *Conn) {
-		if c.Send("+OK hostile\r\n") != nil {
-			return
-		}
-		for {
-			line, err := c.Line()
-			if err != nil {
-				return
-			}
-			verb, _, _ := strings.Cut(line, " ")
-			verb = strings.ToUpper(verb)
+		serveCommands(c, "+OK hostile\r\n", func(verb, line string) bool {
 			var reply string
 			switch verb {
 			case "CAPA":
@@ -334,16 +314,30 @@ func POP3(hook POP3Hook) Handler {
 				reply = "+OK 1 " + strconv.Itoa(100) + "\r\n"
 			case "QUIT":
 				c.Send("+OK bye\r\n")
-				return
+				return false
 			default:
-				if hook == nil || !hook(c, verb, line) {
-					return
-				}
-				continue
+				return hook != nil && hook(c, verb, line)
 			}
-			if c.Send(reply) != nil {
-				return
-			}
+			return c.Send(reply) == nil
+		})
+	}
+}
+
+// serveCommands sends greeting, then hands each command line, with its
+// verb in upper case, to answer until answer returns false or the
+// connection breaks.
+func serveCommands(c *Conn, greeting string, answer func(verb, line string) bool) {
+	if c.Send(greeting) != nil {
+		return
+	}
+	for {
+		line, err := c.Line()
+		if err != nil {
+			return
+		}
+		verb, _, _ := strings.Cut(line, " ")
+		if !answer(strings.ToUpper(verb), line) {
+			return
 		}
 	}
 }
