@@ -89,6 +89,7 @@ func Generate(f *ast.File, opts Options) *Output {
 			g.function(x, top)
 			out.Functions = append(out.Functions, Func{Name: canon(x), Kind: x.Kind, Line: x.Line, Failed: x.Err != ""})
 		case *ast.Class:
+			g.sc = top
 			g.class(x)
 			out.Classes = append(out.Classes, strings.ToUpper(x.Name))
 		case ast.Stmt:
