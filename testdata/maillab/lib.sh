@@ -26,15 +26,22 @@ MAILLAB_POP3_PORT=10110       # STLS offered
 MAILLAB_POP3S_PORT=10995      # implicit TLS
 MAILLAB_LMTP_PORT=10024       # Dovecot LMTP (Postfix itself uses a unix socket)
 
-MAILLAB_MAX_SIZE=26214400 # Postfix message_size_limit (25 MiB)
+MAILLAB_MAX_SIZE=314572800 # Postfix message_size_limit (300 MiB: the lab benchmark sends a 200 MB attachment)
 
 # Users: login (= address), password. Passwords use the {PLAIN} scheme so
 # that CRAM-MD5 works. Passwords must not contain ':' (passwd-file syntax).
-MAILLAB_USER_NAMES=(alice bob carol)
+MAILLAB_USER_NAMES=(alice bob carol dave erin frank grace)
 declare -A MAILLAB_PASSWORD=(
 	[alice]='alice-Secret-1'
 	[bob]='bob-Secret-2'
 	[carol]='c@rol "p4ss" w0rd' # quotes and spaces: exercises IMAP/SMTP quoting
+	# One mailbox each for workloads that empty or fill a whole mailbox, so
+	# they never race the tests above: dave (search), grace (IDLE), erin (serve
+	# jobs), frank (the lab benchmark).
+	[dave]='dave-Secret-4'
+	[erin]='erin-Secret-5'
+	[frank]='frank-Secret-6'
+	[grace]='grace-Secret-7'
 )
 
 MAILLAB_VMAIL_USER=advmail-vmail
