@@ -30,18 +30,19 @@ MAILLAB_MAX_SIZE=314572800 # Postfix message_size_limit (300 MiB: the lab benchm
 
 # Users: login (= address), password. Passwords use the {PLAIN} scheme so
 # that CRAM-MD5 works. Passwords must not contain ':' (passwd-file syntax).
-MAILLAB_USER_NAMES=(alice bob carol dave erin frank grace)
+MAILLAB_USER_NAMES=(alice bob carol dave erin frank grace henry)
 declare -A MAILLAB_PASSWORD=(
 	[alice]='alice-Secret-1'
 	[bob]='bob-Secret-2'
 	[carol]='c@rol "p4ss" w0rd' # quotes and spaces: exercises IMAP/SMTP quoting
 	# One mailbox each for workloads that empty or fill a whole mailbox, so
 	# they never race the tests above: dave (search), grace (IDLE), erin (serve
-	# jobs), frank (the lab benchmark).
+	# jobs), frank (the lab benchmark), henry (big messages).
 	[dave]='dave-Secret-4'
 	[erin]='erin-Secret-5'
 	[frank]='frank-Secret-6'
 	[grace]='grace-Secret-7'
+	[henry]='henry-Secret-8'
 )
 
 MAILLAB_VMAIL_USER=advmail-vmail
