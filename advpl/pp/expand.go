@@ -15,6 +15,7 @@ func (p *proc) expandLine(f *fileCtx, ll logicalLine) string {
 		return ""
 	}
 	count := 0
+	work := 0
 	changed := false
 	for {
 		var what string
@@ -25,7 +26,8 @@ func (p *proc) expandLine(f *fileCtx, ll logicalLine) string {
 		}
 		changed = true
 		count += n
-		if count > maxExpansions {
+		work += len(toks)
+		if count > maxExpansions || work > maxExpansionWork {
 			p.diag(f.name, ll.first, false, "preprocessor: expansion does not terminate (%s)", what)
 			return ""
 		}
@@ -142,6 +144,7 @@ func (p *proc) defines1(toks []token) ([]token, int, string) {
 	out := make([]token, 0, len(toks)+8)
 	n := 0
 	what := ""
+	var ends []int // bracket group ends, computed once per pass when needed
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		d := p.defines[t.text]
@@ -159,7 +162,10 @@ func (p *proc) defines1(toks []token) ([]token, int, string) {
 			out = append(out, t)
 			continue
 		}
-		end := skipGroup(toks, i+1)
+		if ends == nil {
+			ends = groupEnds(toks)
+		}
+		end := ends[i+1]
 		if end-1 <= i+1 || toks[end-1].text != ")" {
 			out = append(out, t)
 			continue
@@ -191,6 +197,28 @@ func (p *proc) defines1(toks []token) ([]token, int, string) {
 		what = "#define " + d.name
 	}
 	return out, n, what
+}
+
+// groupEnds returns, for each token that opens a bracket group, the index
+// after the group (as skipGroup would, len(toks) when it is not closed), in
+// one pass: scanning from every "(" of a line with unbalanced brackets
+// would make a pass quadratic.
+func groupEnds(toks []token) []int {
+	ends := make([]int, len(toks))
+	var open []int
+	for i, t := range toks {
+		switch t.text {
+		case "(", "{", "[":
+			ends[i] = len(toks)
+			open = append(open, i)
+		case ")", "}", "]":
+			if len(open) > 0 {
+				ends[open[len(open)-1]] = i + 1
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	return ends
 }
 
 // mentionsDefine reports whether any identifier of toks is a #define, so

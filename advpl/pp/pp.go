@@ -49,6 +49,10 @@ const (
 	maxIncludeDepth = 32
 	maxOutputSize   = 64 << 20
 	maxExpansions   = 1000
+	// maxExpansionWork bounds the tokens produced by all the substitution
+	// rounds of one line, so a line is preprocessed in bounded time even
+	// when every round stays under maxLineTokens.
+	maxExpansionWork = 2_000_000
 )
 
 // Process preprocesses src (already decoded to UTF-8 by the caller) of file

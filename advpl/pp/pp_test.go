@@ -144,6 +144,24 @@ func TestNonTerminating(t *testing.T) {
 	}
 }
 
+// A self-referencing function-like #define on a line with unbalanced
+// brackets grows the line each round; it must end in a diagnostic, and
+// each round must stay linear (it once scanned to the end of the line
+// from every "(", taking 21 s on this fuzz find).
+func TestExpansionBounded(t *testing.T) {
+	srcs := []string{
+		"#define F(a) x := F(Fx := F(F(F(1)a\nx := F(F(F(1)ne // y\n[ a ] && z",
+		"#define G(a) G(a) + G(a)\nx := G(1)",
+	}
+	for _, src := range srcs {
+		out, _ := run(t, src, Options{})
+		e := errorsOf(out)
+		if len(e) == 0 || !strings.Contains(e[0], "expansion") {
+			t.Errorf("%q: diagnostics %v", src, e)
+		}
+	}
+}
+
 func TestDirectiveDiagnostics(t *testing.T) {
 	out, lines := run(t, "#foo bar\n  #error boom\n#pragma x\nx", Options{})
 	e := errorsOf(out)
