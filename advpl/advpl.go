@@ -27,11 +27,13 @@ type Options struct {
 
 // Diagnostic is a compile error or warning.
 type Diagnostic struct {
+	// File is the source the problem is in (an include file or the main source).
 	File      string
 	Line, Col int    // 1-based
 	Msg       string // names the token and what was expected
 	Func      string // function the error is in, "" at file level
-	Warning   bool
+	// Warning marks a problem that does not stop the file from running.
+	Warning bool
 }
 
 // String formats the diagnostic as "file:line:col: msg".
@@ -41,15 +43,17 @@ func (d Diagnostic) String() string {
 
 // Function describes a function or method the file defines.
 type Function struct {
-	Name   string // canonical (upper case) name: "U_TSTIMAP", "MYFUNC"; methods "CLASS:METHOD"
-	Kind   string // "user", "function", "main", "static", "method"
+	Name string // canonical (upper case) name: "U_TSTIMAP", "MYFUNC"; methods "CLASS:METHOD"
+	Kind string // "user", "function", "main", "static", "method"
+	// Line is the source line of the definition.
 	Line   int
 	Failed bool // body did not compile; calling it raises the compile error
 }
 
 // Result is the outcome of a compilation.
 type Result struct {
-	Lua         string // line-preserving: code of source line N is on Lua line N
+	Lua string // line-preserving: code of source line N is on Lua line N
+	// Diagnostics are the errors and warnings, in source order.
 	Diagnostics []Diagnostic
 	Functions   []Function // in source order
 	Classes     []string   // classes the file defines (upper case)

@@ -31,8 +31,10 @@ import (
 
 // Class is a Lua-visible class: its documentation and its implementation.
 type Class struct {
+	// Name is the class name as AdvPL spells it (TMailManager).
 	Name string
-	Doc  string
+	// Doc is the class description used by the stubs and the REPL.
+	Doc string
 	// Make creates the Go value of a new, empty object.
 	Make func(e *Engine) any
 	// Construct, when set, applies the arguments of New to obj (New is
@@ -42,7 +44,8 @@ type Class struct {
 	// Describe returns the __tostring text of obj; never a password.
 	Describe func(obj any) string
 	// Methods lists every method including New (whose Fn is ignored).
-	Methods    []Method
+	Methods []Method
+	// Properties lists the properties (cFrom, cTo, ...) with their accessors.
 	Properties []Property
 }
 
@@ -50,6 +53,7 @@ type Class struct {
 // object in c.Self and returns the number of values pushed.
 type Method struct {
 	Member
+	// Fn implements the method.
 	Fn func(c *Call) int
 }
 
@@ -58,13 +62,16 @@ type Method struct {
 // error it returns becomes a Lua error naming the property.
 type Property struct {
 	Member
+	// Get returns the property's value of obj.
 	Get func(obj any) lua.LValue
+	// Set changes the property of obj to v.
 	Set func(obj any, v lua.LValue) error
 }
 
 // Function is a global function declaration and its implementation.
 type Function struct {
 	FuncSpec
+	// Fn implements the function and returns the number of values pushed.
 	Fn func(c *Call) int
 }
 
@@ -115,12 +122,15 @@ type binding struct {
 // Call is one call of a method or function from Lua: argument access with
 // type checks, the engine, and the object for methods.
 type Call struct {
-	L      *lua.LState
+	// L is the Lua state of the call.
+	L *lua.LState
+	// Engine is the mail engine the classes are bound to.
 	Engine *Engine
 	Self   any // the object's Go value (methods)
-	Name   string
-	base   int // stack index of argument #1
-	b      *binding
+	// Name is the method or function called, for error messages.
+	Name string
+	base int // stack index of argument #1
+	b    *binding
 }
 
 // Ctx returns the context of the script (context.Background when none).

@@ -3,6 +3,7 @@ package bindings
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/url"
@@ -135,6 +136,15 @@ const maxVariants = 10000
 // numbered variant "stem-K.ext", and returns its path. It never replaces
 // an existing file.
 func CreateUnique(dir, name string, data []byte) (string, error) {
+	return CreateUniqueFrom(dir, name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// CreateUniqueFrom is CreateUnique with the content written by write
+// (streamed, e.g. from an attachment kept in a temporary file).
+func CreateUniqueFrom(dir, name string, write func(io.Writer) error) (string, error) {
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	for k := 1; k <= maxVariants; k++ {
@@ -151,7 +161,7 @@ func CreateUnique(dir, name string, data []byte) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("create %s: %w", path, err)
 		}
-		_, werr := f.Write(data)
+		werr := write(f)
 		cerr := f.Close()
 		if werr != nil || cerr != nil {
 			os.Remove(path)

@@ -1,9 +1,9 @@
 package bindings
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -262,7 +262,10 @@ func saveAttachments(e *Engine, p *mail.Message, dir string) ([]string, error) {
 			out = append(out, name)
 			continue
 		}
-		path, err := CreateUnique(dir, name, a.Data)
+		path, err := CreateUniqueFrom(dir, name, func(w io.Writer) error {
+			_, err := a.WriteContentTo(w)
+			return err
+		})
 		if err != nil {
 			return out, mail.NewError(mail.ErrFile, "save attachment", "", err)
 		}
@@ -294,14 +297,15 @@ func mailReceive(c *Call) int {
 	if n < 1 {
 		return fail(mail.NewError(mail.ErrNoSuchMessage, "pop3 retr", "", fmt.Errorf("message number %d", n)))
 	}
-	raw, err := s.pop.Retr(n)
+	raw, err := s.pop.RetrSpool(n)
 	if err != nil {
 		return fail(err)
 	}
-	p, err := mail.ParseContext(c.Ctx(), bytes.NewReader(raw))
+	p, err := mail.ParseSpool(c.Ctx(), raw)
 	if err != nil {
 		return fail(err)
 	}
+	defer p.Close() // the temporary file of a big message
 	paths, err := saveAttachments(c.Engine, p, dir)
 	if err != nil {
 		return fail(err)

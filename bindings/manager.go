@@ -51,8 +51,9 @@ const defaultTimeout = 60
 type mailServer interface {
 	// sendMessage sends m over the server's open SMTP session.
 	sendMessage(ctx context.Context, m *mail.Message) error
-	// retrieve returns raw message n of the open receive session.
-	retrieve(ctx context.Context, n int) ([]byte, error)
+	// retrieve returns raw message n of the open receive session, in
+	// memory or, when big, in a temporary file (see mail.Spool).
+	retrieve(ctx context.Context, n int) (*mail.Spool, error)
 	// record remembers err for GetErrorString and returns its code (0 for nil).
 	record(err error) int
 }
@@ -178,19 +179,19 @@ func (m *manager) sendMessage(ctx context.Context, msg *mail.Message) error {
 }
 
 // retrieve implements mailServer: POP3 RETR or IMAP FETCH of message n.
-func (m *manager) retrieve(ctx context.Context, n int) ([]byte, error) {
+func (m *manager) retrieve(ctx context.Context, n int) (*mail.Spool, error) {
 	switch {
 	case m.pop != nil:
 		if n < 1 {
 			return nil, mail.NewError(mail.ErrNoSuchMessage, "pop3 retr", "", fmt.Errorf("message number %d", n))
 		}
-		return m.pop.Retr(n)
+		return m.pop.RetrSpool(n)
 	case m.imap != nil:
 		id, err := msgID(n)
 		if err != nil {
 			return nil, err
 		}
-		return m.imap.Fetch(id, m.useRealID)
+		return m.imap.FetchSpool(id, m.useRealID)
 	}
 	return nil, mail.NewError(mail.ErrNoConnection, "receive", "", errors.New("no POP3/IMAP session: call POPConnect or IMAPConnect first"))
 }
@@ -751,7 +752,8 @@ func (m *manager) luaGetMsgBody(c *Call) int {
 	return c.Push(t)
 }
 
-// headerFetch is a StartGetAllMsgHeader running on its own IMAP connection.
+// headerFetch is a StartGetAllMsgHeader running in the background on the
+// session's IMAP connection.
 type headerFetch struct {
 	mu   sync.Mutex
 	rows []mail.HeaderRow
@@ -771,47 +773,30 @@ func (m *manager) luaStartGetAllMsgHeader(c *Call) int {
 			return c.Push(lua.LFalse)
 		}
 	}
-	if _, ok := m.needIMAP("imap fetch headers"); !ok {
+	cl, ok := m.needIMAP("imap fetch headers")
+	if !ok {
 		return c.Push(lua.LFalse)
 	}
 	if len(names) == 0 {
 		m.fail(mail.ErrInvalidArgument, "imap fetch headers", "", errors.New("no header names"))
 		return c.Push(lua.LFalse)
 	}
-	ep, err := m.recvEndpoint(mail.IMAP)
-	if err != nil {
-		m.record(err)
-		return c.Push(lua.LFalse)
+	if folder == "" {
+		folder = "INBOX" // what a session of its own would read
 	}
 	f := &headerFetch{}
 	m.fetch, m.fetchUID = f, m.useRealID
-	ctx, t, e := c.Ctx(), m.e.transport(), m.e
-	opts := mail.IMAPOptions{Endpoint: ep, Timeout: seconds(m.popTimeout)}
-	user, pass := m.user, m.pass
-	go func() {
-		err := func() error {
-			cl, err := mail.DialIMAP(ctx, t, opts, user, pass)
-			if err != nil {
-				return err
-			}
-			untrack := e.Track(cl)
-			defer untrack()
-			err = cl.FetchAllHeaders(folder, names, func(r mail.HeaderRow) {
-				f.mu.Lock()
-				f.rows = append(f.rows, r)
-				f.mu.Unlock()
-			})
-			if err != nil {
-				cl.Close()
-				return err
-			}
-			cl.Logout()
-			return nil
-		}()
+	// On the script's own connection: its later IMAP calls queue behind
+	// the FETCH; its selected folder is left as it is.
+	cl.FetchAllHeadersAsync(folder, names, func(r mail.HeaderRow) {
+		f.mu.Lock()
+		f.rows = append(f.rows, r)
+		f.mu.Unlock()
+	}, func(err error) {
 		f.mu.Lock()
 		f.done, f.err = true, err
 		f.mu.Unlock()
-	}()
+	})
 	return c.Push(lua.LTrue)
 }
 
@@ -888,6 +873,9 @@ var managerClass = &Class{
 func init() {
 	const recvDoc = " Needs an open receive session."
 	const imapDoc = " IMAP only: returns .F. (GetErrorString: no connection / wrong protocol) without an IMAP session."
+	// The IMAP-only note of methods that do not return a logical.
+	const imapEmptyDoc = " IMAP only: returns {} (GetErrorString: no connection / wrong protocol) without an IMAP session."
+	const imapNilDoc = " IMAP only: returns nil (GetErrorString: no connection / wrong protocol) without an IMAP session."
 	nMsg := req("nMsg", TypeNum, "message number: sequence number, or UID after SetUseRealID(.T.) on IMAP")
 	nErr := ret("nErr", TypeNum, "0 = success, else an error code for GetErrorString")
 	lOk := ret("lOk", TypeBool, ".T. on success")
@@ -899,7 +887,7 @@ func init() {
 			req("cMailServer", TypeChar, `POP3/IMAP server ("" when only sending); "host:port" accepted`),
 			req("cSmtpServer", TypeChar, `SMTP server ("" when only receiving); "host:port" accepted`),
 			opt("cAccount", TypeChar, "account (user name) for authentication"),
-			opt("cPassword", TypeChar, `password; "oauth2:<token>" authenticates with XOAUTH2`),
+			opt("cPassword", TypeChar, `password; "oauth2:<token>" authenticates with OAUTHBEARER or XOAUTH2`),
 			opt("nMailPort", TypeNum+"|"+TypeChar, "receive port; nil/0 = protocol default (110/995, 143/993)"),
 			opt("nSmtpPort", TypeNum+"|"+TypeChar, "SMTP port; nil/0 = default (25, 587 with TLS, 465 with SSL)")),
 			Returns: rets(ret("nErr", TypeNum, "0; -1 when [Mail] Protocol=MAPI on a non-Windows system")),
@@ -940,7 +928,7 @@ func init() {
 		{Member{Name: "POPConnect", Returns: rets(nErr),
 			Doc: "Connects to Init's mail server and logs in with its account, in the [Mail] Protocol read now (POP3 by default; IMAP opens an IMAP session with INBOX selected)."}, b((*manager).luaPOPConnect)},
 		{Member{Name: "POPDisconnect", Returns: rets(nErr),
-			Doc: "Ends the receive session: POP3 QUIT commits DeleteMsg; IMAP LOGOUT. 0 when none was open."}, b((*manager).luaRecvDisconnect)},
+			Doc: "Ends the receive session: POP3 QUIT commits DeleteMsg (when the server refused one, its error is returned and the session is closed without QUIT, so nothing is deleted); IMAP LOGOUT. 0 when none was open."}, b((*manager).luaRecvDisconnect)},
 		{Member{Name: "IMAPConnect", Returns: rets(nErr),
 			Doc: "Connects to Init's mail server over IMAP whatever [Mail] Protocol says, logs in and selects INBOX."}, b((*manager).luaIMAPConnect)},
 		{Member{Name: "IMAPDisconnect", Returns: rets(nErr),
@@ -952,7 +940,7 @@ func init() {
 			Returns: rets(nErr, ret("nNumMsgs", TypeNum, "messages in the mailbox / selected folder")),
 			Doc:     "Counts messages: nErr, nNumMsgs = oServer:GetNumMsgs(nNumMsgs)." + recvDoc}, b((*manager).luaGetNumMsgs)},
 		{Member{Name: "DeleteMsg", Params: params(nMsg), Returns: rets(nErr),
-			Doc: "Deletes a message. POP3: marked (DELE), removed only by POPDisconnect. IMAP: \\Deleted plus UID EXPUNGE of that message only." + recvDoc}, b((*manager).luaDeleteMsg)},
+			Doc: "Deletes a message. POP3: marked (DELE, pipelined when the server offers PIPELINING: a refusal is then reported by POPDisconnect), removed only by POPDisconnect. IMAP: \\Deleted plus UID EXPUNGE of that message only." + recvDoc}, b((*manager).luaDeleteMsg)},
 		{Member{Name: "ChangeFolder", Params: params(req("cFolder", TypeChar, "folder")), Returns: rets(lOk),
 			Doc: "Selects a folder; .F. when it does not exist." + imapDoc}, b((*manager).luaChangeFolder)},
 		{Member{Name: "CreateFolder", Params: params(req("cFolder", TypeChar, "folder")), Returns: rets(lOk),
@@ -967,7 +955,7 @@ func init() {
 			Doc: "Name of the selected IMAP folder."}, b((*manager).luaGetFolder)},
 		{Member{Name: "GetFolderList", Returns: rets(ret("aFolders", TypeArray, "rows {cName, cStatus, nTotal, nRead, nUnread}")),
 			Doc: "Subscribed folders. Each row: [1] name, [2] status = LIST attributes and \\Subscribed separated by spaces " +
-				"(e.g. \"\\HasNoChildren \\Subscribed\"), [3] messages, [4] read, [5] unread. Empty array on error." + imapDoc}, b((*manager).luaGetFolderList)},
+				"(e.g. \"\\HasNoChildren \\Subscribed\"), [3] messages, [4] read, [5] unread. Empty array on error." + imapEmptyDoc}, b((*manager).luaGetFolderList)},
 		{Member{Name: "MoveMsg", Params: params(nMsg, req("cFolder", TypeChar, "target folder")), Returns: rets(lOk),
 			Doc: "Moves a message of the selected folder to another folder." + imapDoc}, b((*manager).luaMoveMsg)},
 		{Member{Name: "CopyMsg", Params: params(nMsg, req("cFolder", TypeChar, "target folder")), Returns: rets(lOk),
@@ -978,6 +966,7 @@ func init() {
 			Doc: "advmail extension: copies several messages in one command." + imapDoc}, b((*manager).luaCopyMsgs)},
 		{Member{Name: "DeleteMsgs", Params: params(req("aMsgs", TypeArray, "message numbers")), Returns: rets(nErr),
 			Doc: "advmail extension: deletes several messages (as DeleteMsg)." + recvDoc}, b((*manager).luaDeleteMsgs)},
+		{waitNewMsgsMember, b((*manager).luaWaitNewMsgs)}, // wait.go
 		{Member{Name: "SetMsgFlag", Params: params(nMsg, req("cFlag", TypeChar, "letters: A=\\Answered F=\\Flagged D=\\Deleted S=\\Seen R=\\Draft C=\\Recent P=$Special")),
 			Returns: rets(lOk),
 			Doc:     "Adds IMAP flags to a message (several letters add several flags). \\Recent cannot be set by clients: servers refuse it, giving .F." + imapDoc}, b((*manager).luaSetMsgFlag)},
@@ -989,17 +978,18 @@ func init() {
 			Doc: "How IMAP message-number arguments are read (also by TMailMessage:Receive)."}, b((*manager).luaSetUseRealID)},
 		{Member{Name: "GetMsgHeader", Params: params(nMsg),
 			Returns: rets(ret("aHeader", TypeArray, "rows {cName, cValue}; nil on error")),
-			Doc:     "Every header field of a message, in order, values decoded to UTF-8." + imapDoc}, b((*manager).luaGetMsgHeader)},
+			Doc:     "Every header field of a message, in order, values decoded to UTF-8." + imapNilDoc}, b((*manager).luaGetMsgHeader)},
 		{Member{Name: "GetMsgBody", Params: params(nMsg),
 			Returns: rets(ret("aParts", TypeArray, "rows {cSection, cContentType, cCharset, cEncoding, cDisposition, cFileName, cContentID, nSize}; nil on error")),
-			Doc:     "MIME structure of a message, one row per part (section \"1\", \"1.2\", ...)." + imapDoc}, b((*manager).luaGetMsgBody)},
+			Doc:     "MIME structure of a message, one row per part (section \"1\", \"1.2\", ...)." + imapNilDoc}, b((*manager).luaGetMsgBody)},
 		{Member{Name: "StartGetAllMsgHeader", Params: params(req("cFolder", TypeChar, "folder"), req("aHeader", TypeArray, `header names, e.g. {"from","subject","to"}`)),
 			Returns: rets(lOk),
-			Doc:     "Starts fetching the named headers of every message of a folder in the background, on a second IMAP connection with the same account (the session stays usable). Collect with EndGetAllMsgHeader." + imapDoc}, b((*manager).luaStartGetAllMsgHeader)},
+			Doc:     "Starts fetching the named headers of every message of a folder in the background, on the open IMAP session (its later IMAP calls wait for the fetch; its selected folder is kept). Collect with EndGetAllMsgHeader." + imapDoc}, b((*manager).luaStartGetAllMsgHeader)},
 		{Member{Name: "EndGetAllMsgHeader", Params: params(ref("aHeader", TypeArray, "by reference: receives the rows (a table passed is filled in place)")),
 			Returns: rets(ret("lDone", TypeBool, ".T. when finished (also after an error, see GetErrorString)"),
 				ret("aHeader", TypeArray, "rows {nMsgId, {cName, cValue}, ...}; nMsgId is the UID after SetUseRealID(.T.), else the sequence number")),
 			Doc: "Polls the fetch started by StartGetAllMsgHeader: lDone, aHeader = oServer:EndGetAllMsgHeader(aHeader). Empty until done."}, b((*manager).luaEndGetAllMsgHeader)},
+		{searchMember, b((*manager).luaSearchMsgs)},
 	}
 	registerClass(managerClass)
 }

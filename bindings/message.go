@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"os"
@@ -38,8 +39,12 @@ func (m *message) describe() string {
 		m.msg.From, m.msg.To, m.msg.Subject, len(m.msg.Attachments))
 }
 
-// setParsed replaces the content with a parsed message.
+// setParsed replaces the content with a parsed message (the temporary
+// file of the previous one, if any, is removed).
 func (m *message) setParsed(p *mail.Message) {
+	if m.msg != p {
+		m.msg.Close()
+	}
 	*m = message{msg: p}
 	if m.msg.BodyType == "" {
 		m.msg.BodyType = "text/html"
@@ -79,8 +84,9 @@ func contentTypeFor(name string) string {
 	return "application/octet-stream"
 }
 
-// fileAttachment reads a file (a script path, resolved by e) into an
-// attachment.
+// fileAttachment makes an attachment of a file (a script path, resolved
+// by e): the file must be readable now; its content is streamed when the
+// message is built.
 func fileAttachment(e *Engine, path string) (*mail.Attachment, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, mail.NewError(mail.ErrAttachmentNotFound, "attach", "", errors.New("empty file name"))
@@ -89,12 +95,22 @@ func fileAttachment(e *Engine, path string) (*mail.Attachment, error) {
 	if err != nil {
 		return nil, mail.NewError(mail.ErrAttachmentNotFound, "attach", "", err)
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil && fi.IsDir() {
+			err = errors.New("is a directory")
+		}
+		f.Close()
+	}
 	if err != nil {
 		return nil, mail.NewError(mail.ErrAttachmentNotFound, "attach "+path, "", err)
 	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // the script may change directory before sending
+	}
 	name := filepath.Base(path)
-	return &mail.Attachment{Name: name, ContentType: contentTypeFor(name), Disposition: "attachment", Data: data}, nil
+	return &mail.Attachment{Name: name, ContentType: contentTypeFor(name), Disposition: "attachment", Path: path}, nil
 }
 
 // attachmentName is the name used to save attachment a (1-based index i).
@@ -109,6 +125,7 @@ func attachmentName(a *mail.Attachment, i int) string {
 // ---- methods ----
 
 func (m *message) luaClear(c *Call) int {
+	m.msg.Close() // removes the temporary file of a big received message
 	*m = *newMessage()
 	return 0
 }
@@ -133,7 +150,7 @@ func (m *message) luaReceive(c *Call) int {
 	if err != nil {
 		return c.Push(lua.LNumber(srv.record(err)))
 	}
-	p, err := mail.ParseContext(c.Ctx(), bytes.NewReader(raw))
+	p, err := mail.ParseSpool(c.Ctx(), raw)
 	if err != nil {
 		return c.Push(lua.LNumber(srv.record(err)))
 	}
@@ -253,11 +270,30 @@ func (m *message) luaLoad(c *Call) int {
 	if err != nil {
 		return c.Push(lua.LNumber(mail.ErrFile))
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return c.Push(lua.LNumber(mail.ErrFile))
 	}
-	return c.Push(lua.LNumber(m.load(c, "TMailMessage:Load("+path+")", data)))
+	defer f.Close()
+	// Through a Spool, so that a big .eml is parsed from a temporary file.
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	sp := mail.NewSpool(size)
+	if _, err := io.Copy(sp, f); err != nil {
+		sp.Discard()
+		return c.Push(lua.LNumber(mail.ErrFile))
+	}
+	p, err := mail.ParseSpool(c.Ctx(), sp)
+	if err != nil {
+		return c.Push(lua.LNumber(mail.CodeOf(err)))
+	}
+	if p.Truncated != "" && c.Engine != nil {
+		c.Engine.transport().Tracef("advmail: %s not read whole: %s (GetTruncated)", "TMailMessage:Load("+path+")", p.Truncated)
+	}
+	m.setParsed(p)
+	return c.Push(lua.LNumber(0))
 }
 
 func (m *message) luaToStr(c *Call) int {
@@ -309,7 +345,7 @@ func (m *message) luaGetAttachInfo(c *Call) int {
 		return c.Push(lua.LNil)
 	}
 	return c.Push(array(c.L, lua.LString(a.Name), lua.LString(a.ContentType), lua.LString(a.Disposition),
-		lua.LString(a.DispositionName), lua.LString(a.ContentID), lua.LString(a.Location), lua.LNumber(len(a.Data))))
+		lua.LString(a.DispositionName), lua.LString(a.ContentID), lua.LString(a.Location), lua.LNumber(max(a.Size(), 0))))
 }
 
 func (m *message) luaGetAttach(c *Call) int {
@@ -317,7 +353,11 @@ func (m *message) luaGetAttach(c *Call) int {
 	if a == nil {
 		return c.Push(lua.LNil)
 	}
-	return c.Push(lua.LString(a.Data))
+	data, err := a.Content() // the only place a big attachment is loaded
+	if err != nil {
+		return c.Push(lua.LNil)
+	}
+	return c.Push(lua.LString(data))
 }
 
 func (m *message) luaSaveAttach(c *Call) int {
@@ -339,17 +379,34 @@ func (m *message) luaSaveAttach(c *Call) int {
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			return c.Push(lua.LFalse)
 		}
-		saved, err := CreateUnique(path, attachmentName(a, n), a.Data)
+		saved, err := CreateUniqueFrom(path, attachmentName(a, n), func(w io.Writer) error {
+			_, err := a.WriteContentTo(w)
+			return err
+		})
 		if err != nil {
 			return c.Push(lua.LFalse)
 		}
 		return c.Push(lua.LTrue, lua.LString(saved))
 	}
 	// The script chose the file: it is replaced, as TOTVS does.
-	if os.WriteFile(path, a.Data, 0o644) != nil {
+	if writeAttachment(path, a) != nil {
 		return c.Push(lua.LFalse)
 	}
 	return c.Push(lua.LTrue, lua.LString(path))
+}
+
+// writeAttachment writes the content of a to the file path, replacing it,
+// streamed from where the content is.
+func writeAttachment(path string, a *mail.Attachment) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := a.WriteContentTo(f)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }
 
 // ---- properties ----
@@ -405,7 +462,7 @@ func init() {
 		{Member{Name: "MsgBodyEncode", Params: params(opt("nValue", TypeNum, "0 = UUEncode, 1 = MIME")),
 			Doc: "Accepted for compatibility; the body is always MIME encoded."}, b((*message).luaMsgBodyEncode)},
 		{Member{Name: "AttachFile", Params: append(params(req("cFile", TypeChar, "file path (relative to the working directory)")), compat...),
-			Returns: rets(nIdx), Doc: "Attaches a file (read now); -1 when it cannot be read."}, b((*message).attachPath)},
+			Returns: rets(nIdx), Doc: "Attaches a file (checked now, read when the message is sent, streamed); -1 when it cannot be read."}, b((*message).attachPath)},
 		{Member{Name: "AttachFullPath", Params: append(params(req("cFile", TypeChar, "full file path")), compat...),
 			Returns: rets(nIdx), Doc: "As AttachFile."}, b((*message).attachPath)},
 		{Member{Name: "Attach", Params: params(req("cContent", TypeChar, "content"), opt("cName", TypeChar, "file name shown to the recipient"), opt("nParam3", TypeAny, "compatibility parameter, ignored")),

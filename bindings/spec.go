@@ -35,33 +35,43 @@ type Param struct {
 	// its new value is returned after the method's own result, in parameter
 	// order (nErr, nNumMsgs = oServer:GetNumMsgs(nNumMsgs)).
 	ByRef bool
-	Doc   string
+	// Doc describes the parameter or value.
+	Doc string
 }
 
 // Member is one method or property of a class.
 type Member struct {
-	Name    string // canonical spelling; lookups ignore case
+	Name string // canonical spelling; lookups ignore case
+	// Kind tells a method from a property.
 	Kind    Kind
 	Type    string  // property type letter
 	Params  []Param // methods: parameters, self excluded
 	Returns []Param // methods: values returned in order (own result first, then ByRef values)
-	Doc     string
+	// Doc describes the member.
+	Doc string
 }
 
 // ClassSpec describes a Lua-visible class for documentation, LuaLS stubs
 // and REPL completion.
 type ClassSpec struct {
-	Name    string
-	Doc     string
+	// Name is the class name as AdvPL spells it.
+	Name string
+	// Doc describes the class.
+	Doc string
+	// Members are its methods and properties.
 	Members []Member
 }
 
 // FuncSpec describes a global function.
 type FuncSpec struct {
-	Name    string
-	Params  []Param
+	// Name is the function name as AdvPL spells it.
+	Name string
+	// Params are the parameters, in order.
+	Params []Param
+	// Returns are the values returned, in order.
 	Returns []Param
-	Doc     string
+	// Doc describes the function.
+	Doc string
 }
 
 // Member returns the member named name in any letter case.

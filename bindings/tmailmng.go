@@ -273,7 +273,7 @@ func (g *mng) sendMessage(ctx context.Context, msg *mail.Message) error {
 }
 
 // retrieve implements mailServer (TMailMessage:Receive2).
-func (g *mng) retrieve(ctx context.Context, n int) ([]byte, error) {
+func (g *mng) retrieve(ctx context.Context, n int) (*mail.Spool, error) {
 	if !g.haveRecv() {
 		err := mail.NewError(mail.ErrNoConnection, "receive", "", errors.New("no POP3/IMAP session: call Connect first"))
 		g.logf("TMailMessage:Receive2(%d)", err, n)
@@ -707,7 +707,7 @@ func init() {
 				"TLS-mode mismatch is retried in the other mode. Sets lSMTPConnected."}, (*mng).luaSMTPConnect},
 		{Member{Name: "SMTPAuth", Params: params(
 			req("cUser", TypeChar, "user"),
-			req("cPass", TypeChar, `password; "oauth2:<token>" authenticates with XOAUTH2`),
+			req("cPass", TypeChar, `password; "oauth2:<token>" authenticates with OAUTHBEARER or XOAUTH2`),
 			opt("cPopAddress", TypeChar, "POP-before-SMTP: POP3 server to log in to first (nSrvSSL mode)"),
 			opt("cPopPort", TypeChar+"|"+TypeNum, "port of cPopAddress; nil/\"\"/0 = default (110/995)")),
 			Returns: rets(nErr),
@@ -724,6 +724,7 @@ func init() {
 				"With lKeepMsg = .T. nothing is deleted and 0 is returned." + recvDoc}, mngDelete("delete message", (*manager).luaDeleteMsg)},
 		{Member{Name: "DeleteMsgs", Params: params(req("aMsgs", TypeArray, "message numbers")), Returns: rets(nErr),
 			Doc: "advmail extension: deletes several messages (as DeleteMsg, lKeepMsg included)." + recvDoc}, mngDelete("delete messages", (*manager).luaDeleteMsgs)},
+		{mngWaitNewMsgsMember, (*mng).luaWaitNewMsgs}, // wait.go
 		{Member{Name: "GetErrorString", Params: params(opt("nError", TypeNum, "error code; nil = the last error of this object")),
 			Returns: rets(ret("cError", TypeChar, "text")),
 			Doc:     "Text of an error code; for this object's last error it includes the server's reply."}, func(g *mng, c *Call) int { return g.manager.luaGetErrorString(c) }},
@@ -750,7 +751,7 @@ func init() {
 			Doc:     "MIME structure of a message, one row per part (as TMailManager)." + imapDoc}, mngIMAPArray("imap fetch structure", (*manager).luaGetMsgBody)},
 		{Member{Name: "StartGetAllMsgHeader", Params: params(folder, req("aHeader", TypeArray, `header names, e.g. {"from","subject","to"}`)),
 			Returns: rets(nErr),
-			Doc:     "Starts fetching the named headers of every message of a folder in the background, on a second IMAP connection (as TMailManager, but answering 0 or an error code)." + imapDoc}, (*mng).luaStartGetAllMsgHeader},
+			Doc:     "Starts fetching the named headers of every message of a folder in the background, on the open IMAP session (as TMailManager, but answering 0 or an error code)." + imapDoc}, (*mng).luaStartGetAllMsgHeader},
 		{Member{Name: "EndGetAllMsgHeader", Params: params(ref("aHeader", TypeArray, "by reference: receives the rows (a table passed is filled in place)")),
 			Returns: rets(ret("lDone", TypeBool, ".T. when finished (also after an error, see GetErrorString)"),
 				ret("aHeader", TypeArray, "rows {nMsgId, {cName, cValue}, ...}; nMsgId is the UID with lUseRealID = .T., else the sequence number")),
@@ -770,6 +771,7 @@ func init() {
 			Doc: "Permanently removes the messages flagged \\Deleted in a folder (EXPUNGE)." + imapDoc}, mngIMAPNum("imap expunge", (*manager).luaPurge)},
 		{Member{Name: "IMAPStore", Params: params(req("oMsg", TypeObject, "TMailMessage"), folder),
 			Returns: rets(nErr), Doc: "Appends a message to a folder. Note the order: message first here, folder first on TMailManager." + imapDoc}, (*mng).luaIMAPStore},
+		{mngSearchMember, (*mng).luaSearchMsgs},
 	}
 	mngClass.Methods = []Method{{Member{Name: "New", Params: params(
 		opt("nProtocol", TypeNum, "receive protocol: 0 = POP3 (default), 1 = IMAP"),
@@ -804,7 +806,7 @@ func init() {
 	const nextSMTP = " Applies at the next SMTPConnect."
 	mngClass.Properties = []Property{
 		mngStrProp("cUser", "Account for Connect (and the usual SMTPAuth argument).", func(g *mng) *string { return &g.user }),
-		mngStrProp("cPass", `Password for Connect; "oauth2:<token>" uses XOAUTH2. Never logged.`, func(g *mng) *string { return &g.pass }),
+		mngStrProp("cPass", `Password for Connect; "oauth2:<token>" uses OAUTHBEARER or XOAUTH2. Never logged.`, func(g *mng) *string { return &g.pass }),
 		mngStrProp("cSrvAddr", `POP3/IMAP server; "host:port" accepted (nSrvPort, when not 0, wins).`+next, func(g *mng) *string { return &g.srvAddr }),
 		mngNumProp("nSrvPort", "Receive port; 0 = the port in cSrvAddr, else the default (110/995 POP3, 143/993 IMAP)."+next,
 			func(g *mng) *int { return &g.srvPort }, mngCheckPort, nil),

@@ -773,7 +773,7 @@ func TestMngSpec(t *testing.T) {
 	stub := strings.Fields(`New Connect Disconnect SMTPConnect SMTPDisconnect SMTPAuth GetNumMsgs DeleteMsg GetErrorString
 		CreateFolder ChangeFolder DeleteFolder RenameFolder SetFolderSubscribe GetFolderList GetAllFolderList GetMsgBody
 		GetMsgHeader StartGetAllMsgHeader EndGetAllMsgHeader CopyMsg MoveMsg SetMsgFlags Purge IMAPStore
-		MoveMsgs CopyMsgs DeleteMsgs`)
+		MoveMsgs CopyMsgs DeleteMsgs SearchMsgs WaitNewMsgs`)
 	for _, n := range stub {
 		if m, ok := spec.Member(n); !ok || m.Kind != KindMethod {
 			t.Errorf("TMailMng lacks method %s", n)

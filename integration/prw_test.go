@@ -127,6 +127,9 @@ func changedLines(a, b []byte) []int {
 
 func TestPrwScriptIMAPSort(t *testing.T) { checkIMAPSort(t, "imap_sort.prw", false) }
 
+// TestPrwScriptXMLImporter: checks in wait_test.go (user grace).
+func TestPrwScriptXMLImporter(t *testing.T) { checkXMLImporter(t, "xml_importer.prw") }
+
 // TestPrwScriptPOPReceiveAttachments checks the ap5mail.ch receive: the
 // saved XML contents (the legacy command picks the file names) and that
 // exactly the messages with XML were deleted.

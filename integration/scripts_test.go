@@ -420,6 +420,9 @@ func checkIMAPSort(t *testing.T, script string, countFolders bool) {
 func TestScriptTstIMAP(t *testing.T)  { checkTstIMAP(t, "tstimap.lua") }
 func TestScriptIMAPSort(t *testing.T) { checkIMAPSort(t, "imap_sort.lua", true) }
 
+// TestScriptXMLImporter: checks in wait_test.go (user grace).
+func TestScriptXMLImporter(t *testing.T) { checkXMLImporter(t, "xml_importer.lua") }
+
 // seedPOPInbox resets bob's INBOX to four messages: "NF-e 1001 autorizada"
 // with the XML it returns and a PDF, "Boleto sem XML" with a PDF only,
 // "NF-e 1002 cancelada" with the attachments cancel, and "Só texto".

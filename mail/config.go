@@ -23,8 +23,12 @@ type Config struct {
 	Protocol string
 
 	// Authentication mechanisms allowed by AuthLogin, AuthPlain, AuthNTLM and
-	// advmail's AuthCramMD5 and AuthXOAuth2. All default to allowed.
+	// advmail's AuthCramMD5, AuthXOAuth2 and AuthOAuthBearer. All default to
+	// allowed.
 	AuthLogin, AuthPlain, AuthNTLM, AuthCramMD5, AuthXOAuth2 bool
+	// AuthOAuthBearer allows OAUTHBEARER (RFC 7628) for "oauth2:" passwords
+	// ([Mail] AuthOAuthBearer); preferred over XOAUTH2 when both are offered.
+	AuthOAuthBearer bool
 
 	// ExtendSMTP mirrors the TOTVS key. It is informational: the SMTP client
 	// always says EHLO and falls back to HELO when the server refuses EHLO.
@@ -47,7 +51,8 @@ type Config struct {
 
 	// Trace enables the protocol trace (MailTrace=1); TraceFile sends it to a
 	// file instead of stderr. Passwords and AUTH exchanges are always redacted.
-	Trace     bool
+	Trace bool
+	// TraceFile is MailTraceFile: the file the trace goes to, "" for stderr.
 	TraceFile string
 }
 
@@ -62,6 +67,8 @@ func DefaultConfig() *Config {
 		AuthXOAuth2:   true,
 		ExtendSMTP:    true,
 		MinTLSVersion: tls.VersionTLS12,
+
+		AuthOAuthBearer: true,
 	}
 }
 
@@ -105,7 +112,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 // folder such as RootPath=C:\TOTVS\Protheus_Data\) is an ordinary value,
 // never a continuation onto the next line. Malformed lines are reported
 // with file and line.
-func LoadINI(name string, data []byte) (*ini.File, error) {
+func LoadINI(name string, data []byte) (*INI, error) {
 	if err := checkINISyntax(name, data); err != nil {
 		return nil, err
 	}
@@ -113,7 +120,7 @@ func LoadINI(name string, data []byte) (*ini.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return f, nil
+	return &INI{f: f}, nil
 }
 
 // iniOptions are the ini.v1 options of every ini advmail reads.
@@ -130,7 +137,7 @@ var iniOptions = ini.LoadOptions{
 // checkINISyntax rejects lines ini.v1 would silently misread, naming file:line.
 func checkINISyntax(name string, data []byte) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	sc.Buffer(make([]byte, 0, min(len(data)+1, 64*1024)), 1024*1024) // small for a small ini: start-up cost
 	n := 0
 	for sc.Scan() {
 		n++
@@ -172,18 +179,18 @@ func openQuote(line string) string {
 }
 
 // ConfigFromINI extracts the [Mail] section of a parsed file.
-func ConfigFromINI(name string, f *ini.File) (*Config, error) {
+func ConfigFromINI(name string, f *INI) (*Config, error) {
 	c := DefaultConfig()
 	c.Path = name
-	s, err := f.GetSection("mail")
-	if err != nil {
+	s := f.Section("mail")
+	if s == nil {
 		return c, nil // no [Mail] section: defaults
 	}
 	get := func(k string) (string, bool) {
 		if !s.HasKey(k) {
 			return "", false
 		}
-		return strings.TrimSpace(s.Key(k).String()), true
+		return strings.TrimSpace(s.Key(k)), true
 	}
 	var errs []error
 	boolKey := func(k string, dst *bool) {
@@ -206,6 +213,7 @@ func ConfigFromINI(name string, f *ini.File) (*Config, error) {
 	boolKey("AuthNTLM", &c.AuthNTLM)
 	boolKey("AuthCramMD5", &c.AuthCramMD5)
 	boolKey("AuthXOAuth2", &c.AuthXOAuth2)
+	boolKey("AuthOAuthBearer", &c.AuthOAuthBearer)
 	boolKey("ExtendSMTP", &c.ExtendSMTP)
 	boolKey("TryProtocols", &c.TryProtocols)
 	boolKey("MailTrace", &c.Trace)

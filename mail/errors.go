@@ -105,6 +105,7 @@ func (c Code) String() string {
 // Error is the error type returned by the engine. It carries the stable code,
 // the operation, the server's reply when there was one, and the cause.
 type Error struct {
+	// Code is the TOTVS error number a script sees.
 	Code  Code
 	Op    string // what was being done, e.g. "smtp connect smtp.example.com:587"
 	Reply string // the server's reply line(s), verbatim, when there was one
@@ -208,9 +209,9 @@ func Classify(op string, err error) *Error {
 	return &Error{Code: code, Op: op, Err: err}
 }
 
-// CertificateProblem explains in words why a certificate error happened:
+// certificateProblem explains in words why a certificate error happened:
 // which name was checked and what was wrong. It returns "" for other errors.
-func CertificateProblem(err error) string {
+func certificateProblem(err error) string {
 	var (
 		unknownAuth x509.UnknownAuthorityError
 		hostErr     x509.HostnameError

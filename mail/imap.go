@@ -10,7 +10,6 @@ import (
 	"io"
 	"mime"
 	"net"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,6 +35,7 @@ type IMAPOptions struct {
 type FolderInfo struct {
 	Name       string   // decoded UTF-8 name (modified UTF-7 on the wire)
 	Attributes []string // e.g. \Noselect, \HasChildren, \Sent
+	// Subscribed reports whether the folder is subscribed (see GetFolderList).
 	Subscribed bool
 	Total      int // messages
 	Seen       int // read messages
@@ -44,7 +44,9 @@ type FolderInfo struct {
 
 // HeaderRow is the requested header fields of one message (StartGetAllMsgHeader).
 type HeaderRow struct {
-	SeqNum  uint32
+	// SeqNum is the message sequence number.
+	SeqNum uint32
+	// UID is the message's IMAP UID.
 	UID     uint32
 	Headers []Header // in the order requested; missing fields have empty values
 }
@@ -53,12 +55,17 @@ type HeaderRow struct {
 type BodyPart struct {
 	Section     string // IMAP part number, "1", "1.2", ...
 	ContentType string // "text/plain"
-	Charset     string
-	Encoding    string // transfer encoding
+	// Charset is the charset parameter, "" when absent.
+	Charset  string
+	Encoding string // transfer encoding
+	// Disposition is "inline", "attachment" or "".
 	Disposition string
-	FileName    string
-	ContentID   string
-	Size        int64
+	// FileName is the part's file name (Content-Disposition or Content-Type name), decoded.
+	FileName string
+	// ContentID is the Content-ID without angle brackets.
+	ContentID string
+	// Size is the encoded size in bytes, as the server reports it.
+	Size int64
 }
 
 // imapDefaultTimeout is the per-command timeout when none is configured.
@@ -94,7 +101,11 @@ type IMAPClient struct {
 	closed atomic.Bool
 
 	stateMu sync.Mutex
-	folder  string
+	folder  string // selected on the server
+	shown   string // what Folder reports while pinned
+	pinned  bool   // a background fetch has another folder selected for a while
+
+	watch imapWatch // folder size changes announced by the server (imap_idle.go)
 }
 
 // DialIMAP connects (STARTTLS when asked; an error if not offered) and logs
@@ -105,8 +116,8 @@ type IMAPClient struct {
 // use Close to abort a later operation.
 //
 // Authentication follows the shared preference (sasl.go): a password
-// "oauth2:<token>" uses AUTHENTICATE XOAUTH2 (an empty token is asked from
-// t.Token); otherwise CRAM-MD5, NTLM, PLAIN, then the LOGIN command, among
+// "oauth2:<token>" uses AUTHENTICATE OAUTHBEARER or XOAUTH2 (an empty token
+// is asked from t.Token); otherwise CRAM-MD5, NTLM, PLAIN, then the LOGIN command, among
 // those the server offers and [Mail] allows (AuthLogin covers LOGIN).
 func DialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass string) (*IMAPClient, error) {
 	if ctx == nil {
@@ -157,7 +168,8 @@ func dialIMAP(ctx context.Context, t *Transport, o IMAPOptions, user, pass strin
 	defer stop()
 
 	opts := &imapclient.Options{
-		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
+		WordDecoder:           &mime.WordDecoder{CharsetReader: charset.Reader},
+		UnilateralDataHandler: c.unilateralHandler(),
 	}
 	if c.trace != nil {
 		opts.DebugWriter = c.trace
@@ -270,8 +282,8 @@ func (c *IMAPClient) authenticate(op, mech string, loginCmd bool, user, secret s
 		return nil
 	case errors.As(err, &ie):
 		var detail error
-		if x, ok := sc.(*saslXOAuth2Client); ok && x.Detail != "" {
-			detail = fmt.Errorf("XOAUTH2 error: %s", x.Detail)
+		if d := saslDetail(sc); d != "" {
+			detail = errors.New(d)
 		}
 		return NewError(ErrAuthFailed, op+" "+mech, imapReply(ie), detail)
 	case errors.As(err, &se):
@@ -449,6 +461,11 @@ func (c *IMAPClient) do(op string, fn func() error) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.doLocked(op, fn)
+}
+
+// doLocked is do for a caller that holds c.mu.
+func (c *IMAPClient) doLocked(op string, fn func() error) error {
 	if err := c.usable(op); err != nil {
 		return err
 	}
@@ -563,7 +580,31 @@ func (c *IMAPClient) Folder() string {
 	}
 	c.stateMu.Lock()
 	defer c.stateMu.Unlock()
+	if c.pinned {
+		return c.shown
+	}
 	return c.folder
+}
+
+// selected returns the folder selected on the server, whatever Folder shows.
+func (c *IMAPClient) selected() string {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	return c.folder
+}
+
+// pin makes Folder report name until unpin, while another folder is
+// selected for a moment (FetchAllHeadersAsync).
+func (c *IMAPClient) pin(name string) {
+	c.stateMu.Lock()
+	c.shown, c.pinned = name, true
+	c.stateMu.Unlock()
+}
+
+func (c *IMAPClient) unpin() {
+	c.stateMu.Lock()
+	c.shown, c.pinned = "", false
+	c.stateMu.Unlock()
 }
 
 func imapCheckFolder(op, folder string) error {
@@ -638,7 +679,7 @@ func (c *IMAPClient) Unselect() error {
 }
 
 func (c *IMAPClient) unselect() error {
-	if c.Folder() == "" {
+	if c.selected() == "" {
 		return nil
 	}
 	if c.caps.Has(imap.CapUnselect) {
@@ -947,18 +988,56 @@ func imapReadLiteral(op string, r io.Reader, max int64) ([]byte, error) {
 func (c *IMAPClient) Fetch(id uint32, uid bool) ([]byte, error) {
 	op := imapIDOp("fetch", id, uid)
 	var data []byte
-	err := c.do(op, func() error {
+	err := c.fetchBody(op, id, uid, func(r io.Reader) error {
+		var err error
+		data, err = imapReadLiteral(op, r, imapMaxMessage)
+		return err
+	})
+	return data, err
+}
+
+// FetchSpool is Fetch into a Spool: a message larger than SpillThreshold
+// is written to a temporary file as it arrives instead of memory.
+func (c *IMAPClient) FetchSpool(id uint32, uid bool) (*Spool, error) {
+	op := imapIDOp("fetch", id, uid)
+	var sp *Spool
+	err := c.fetchBody(op, id, uid, func(r io.Reader) error {
+		if sp != nil {
+			sp.Discard()
+		}
+		sp = NewSpool(0)
+		n, err := io.Copy(sp, io.LimitReader(r, imapMaxMessage+1))
+		if err != nil {
+			return err
+		}
+		if n > imapMaxMessage {
+			return NewError(ErrMessageTooLarge, op, "", fmt.Errorf("literal larger than %d MiB", imapMaxMessage>>20))
+		}
+		return nil
+	})
+	if err != nil {
+		if sp != nil {
+			sp.Discard()
+		}
+		return nil, err
+	}
+	if sp == nil {
+		sp = NewSpool(0)
+	}
+	return sp, nil
+}
+
+// fetchBody fetches BODY.PEEK[] of one message and hands its literal to read.
+func (c *IMAPClient) fetchBody(op string, id uint32, uid bool, read func(io.Reader) error) error {
+	return c.do(op, func() error {
 		opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
 		return c.fetchOne(op, id, uid, opts, func(item imapclient.FetchItemData) error {
 			if b, ok := item.(imapclient.FetchItemDataBodySection); ok && b.Literal != nil {
-				var err error
-				data, err = imapReadLiteral(op, b.Literal, imapMaxMessage)
-				return err
+				return read(b.Literal)
 			}
 			return nil
 		})
 	})
-	return data, err
 }
 
 // FetchHeader returns all header fields of a message, decoded, in order.
@@ -1065,6 +1144,110 @@ func imapParam(params map[string]string, key string) string {
 // while the session is busy and must not call c.
 func (c *IMAPClient) FetchAllHeaders(folder string, names []string, fn func(HeaderRow)) error {
 	op := fmt.Sprintf("imap fetch all headers of %q", folder)
+	if err := imapCheckFetchAll(op, folder, names, fn); err != nil {
+		return err
+	}
+	return c.do(op, func() error {
+		if folder != "" && !imapSameFolder(folder, c.Folder()) {
+			if _, err := c.selectFolder(folder); err != nil {
+				return err
+			}
+		} else if err := c.ensureSelected(); err != nil {
+			return err
+		}
+		if c.numMessages() == 0 {
+			return nil // "FETCH 1:*" is an error on an empty folder
+		}
+		_, err := c.fetchHeaders(op, names, fn)
+		return err
+	})
+}
+
+// FetchAllHeadersAsync runs FetchAllHeaders in the background on the
+// session's own connection and calls done with its result. The operation
+// is queued at once, before FetchAllHeadersAsync returns: calls made after
+// it wait until it ends, as commands pipelined behind its FETCH.
+//
+// Unlike FetchAllHeaders it leaves the session as it found it: a folder
+// other than the selected one is selected for the FETCH and the previous
+// selection is restored after it (Folder reports the previous one all
+// along), and an empty count is checked again with a SELECT, as a new
+// session would see the folder. folder "" means the selected folder
+// (INBOX when none). fn and done run on another goroutine and must not
+// call c.
+func (c *IMAPClient) FetchAllHeadersAsync(folder string, names []string, fn func(HeaderRow), done func(error)) {
+	op := fmt.Sprintf("imap fetch all headers of %q", folder)
+	if done == nil {
+		return
+	}
+	if err := imapCheckFetchAll(op, folder, names, fn); err != nil {
+		done(err)
+		return
+	}
+	if c == nil || c.client == nil {
+		done(NewError(ErrNoConnection, op, "", errors.New("not connected")))
+		return
+	}
+	c.mu.Lock() // now: the caller's next operation queues behind this one
+	go func() {
+		err := c.doLocked(op, func() error { return c.fetchAllKeep(op, folder, names, fn) })
+		c.mu.Unlock()
+		done(err)
+	}()
+}
+
+// fetchAllKeep is FetchAllHeadersAsync's operation.
+func (c *IMAPClient) fetchAllKeep(op, folder string, names []string, fn func(HeaderRow)) error {
+	prev := c.selected()
+	if folder == "" || imapSameFolder(folder, prev) {
+		if err := c.ensureSelected(); err != nil {
+			return err
+		}
+		return c.fetchHeadersFresh(op, names, fn, false)
+	}
+	c.pin(prev)
+	defer c.unpin()
+	_, err := c.selectFolder(folder)
+	if err == nil {
+		err = c.fetchHeadersFresh(op, names, fn, true)
+	}
+	var rerr error
+	if prev == "" {
+		rerr = c.unselect()
+	} else {
+		_, rerr = c.selectFolder(prev)
+	}
+	if err == nil && rerr != nil && !errors.As(rerr, new(*Error)) {
+		err = rerr // the connection failed: the fetch may be incomplete
+	}
+	return err
+}
+
+// fetchHeadersFresh runs fetchHeaders on the selected folder, asking the
+// server again (SELECT) when the count known is 0 or when the FETCH is
+// refused before any row came: the count tracked may be stale unless the
+// folder was just selected (fresh).
+func (c *IMAPClient) fetchHeadersFresh(op string, names []string, fn func(HeaderRow), fresh bool) error {
+	if c.numMessages() == 0 && !fresh {
+		if _, err := c.selectFolder(c.selected()); err != nil {
+			return err
+		}
+		if c.numMessages() == 0 {
+			return nil
+		}
+	}
+	rows, err := c.fetchHeaders(op, names, fn)
+	var ie *imap.Error
+	if err != nil && rows == 0 && errors.As(err, &ie) {
+		if _, serr := c.selectFolder(c.selected()); serr == nil && c.numMessages() == 0 {
+			return nil // the folder was emptied meanwhile
+		}
+	}
+	return err
+}
+
+// imapCheckFetchAll validates the arguments of FetchAllHeaders.
+func imapCheckFetchAll(op, folder string, names []string, fn func(HeaderRow)) error {
 	if folder != "" {
 		if err := imapCheckFolder(op, folder); err != nil {
 			return err
@@ -1078,56 +1261,51 @@ func (c *IMAPClient) FetchAllHeaders(folder string, names []string, fn func(Head
 	if fn == nil {
 		return NewError(ErrInvalidArgument, op, "", errors.New("no callback"))
 	}
-	return c.do(op, func() error {
-		if folder != "" && !imapSameFolder(folder, c.Folder()) {
-			if _, err := c.selectFolder(folder); err != nil {
-				return err
-			}
-		} else if err := c.ensureSelected(); err != nil {
-			return err
-		}
-		if c.numMessages() == 0 {
-			return nil // "FETCH 1:*" is an error on an empty folder
-		}
-		section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: names}
-		var all imap.SeqSet
-		all.AddRange(1, 0) // 1:*
-		cmd := c.client.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
-		defer func() { // also when fn panics: leave the client in order
-			c.conn.arm()
-			cmd.Close()
-		}()
-		var readErr error
-		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-			row := HeaderRow{SeqNum: msg.SeqNum}
-			var raw []byte
-			for item := msg.Next(); item != nil; item = msg.Next() {
-				switch it := item.(type) {
-				case imapclient.FetchItemDataUID:
-					row.UID = uint32(it.UID)
-				case imapclient.FetchItemDataBodySection:
-					if it.Literal != nil {
-						b, err := imapReadLiteral(op, it.Literal, imapMaxHeader)
-						if err != nil && readErr == nil {
-							readErr = err
-						}
-						raw = b
+	return nil
+}
+
+// fetchHeaders sends one FETCH 1:* of the named header fields of the
+// selected folder and streams the rows to fn; it returns how many it passed.
+func (c *IMAPClient) fetchHeaders(op string, names []string, fn func(HeaderRow)) (rows int, err error) {
+	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: names}
+	var all imap.SeqSet
+	all.AddRange(1, 0) // 1:*
+	cmd := c.client.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	defer func() { // also when fn panics: leave the client in order
+		c.conn.arm()
+		cmd.Close()
+	}()
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		row := HeaderRow{SeqNum: msg.SeqNum}
+		var raw []byte
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				row.UID = uint32(it.UID)
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					b, err := imapReadLiteral(op, it.Literal, imapMaxHeader)
+					if err != nil && readErr == nil {
+						readErr = err
 					}
+					raw = b
 				}
 			}
-			if readErr != nil {
-				continue // drain; the command error follows
-			}
-			c.conn.disarm() // parsing and a slow callback are not a slow server
-			row.Headers = imapPickHeaders(imapParseHeader(raw), names)
-			fn(row)
-			c.conn.arm()
 		}
-		if err := cmd.Close(); err != nil {
-			return err
+		if readErr != nil {
+			continue // drain; the command error follows
 		}
-		return readErr
-	})
+		c.conn.disarm() // parsing and a slow callback are not a slow server
+		row.Headers = imapPickHeaders(imapParseHeader(raw), names)
+		fn(row)
+		rows++
+		c.conn.arm()
+	}
+	if err := cmd.Close(); err != nil {
+		return rows, err
+	}
+	return rows, readErr
 }
 
 // imapPickHeaders returns the first field of each name, in the order of
@@ -1526,6 +1704,7 @@ func (c *IMAPClient) Close() error {
 	}
 	c.closed.Store(true)
 	c.setFolder("")
+	c.unpin()
 	c.conn.abort(errIMAPCanceled)
 	return nil
 }
@@ -1649,7 +1828,7 @@ func (c *imapConn) abortCause() error {
 	return c.cause
 }
 
-var imapListCmd = regexp.MustCompile(`^[A-Za-z0-9]+ (LIST) `)
+var imapListCmd = lazyRE(`^[A-Za-z0-9]+ (LIST) `)
 
 func (c *imapConn) Write(p []byte) (int, error) {
 	if c.lsubOut.Load() {
@@ -1771,7 +1950,7 @@ type imapTrace struct {
 }
 
 // imapTraceShown are the lines shown during a login.
-var imapTraceShown = regexp.MustCompile(`^(?:\* |\+(?: |$)|[A-Za-z0-9]+ (?:OK|NO|BAD)(?: |$)|[A-Za-z0-9]+ (?:LOGIN|AUTHENTICATE) )`)
+var imapTraceShown = lazyRE(`^(?:\* |\+(?: |$)|[A-Za-z0-9]+ (?:OK|NO|BAD)(?: |$)|[A-Za-z0-9]+ (?:LOGIN|AUTHENTICATE) )`)
 
 // hide starts (secret != "") or ends the hiding of a login.
 func (t *imapTrace) hide(secret string) {

@@ -220,7 +220,8 @@ type imapDial struct {
 	noCA    bool // do not trust the server's CA
 	token   TokenFunc
 	trace   *imapTestTrace
-	sec     *Security // override the server's mode
+	sec     *Security    // override the server's mode
+	turns   *turnCounter // counts the round trips (turns_test.go)
 }
 
 // dial connects to s; it returns the client (nil on error) and the error.
@@ -247,6 +248,9 @@ func (s *imapTestServer) dial(t testing.TB, d imapDial) (*IMAPClient, error) {
 	}
 	if d.trace != nil {
 		tr.Trace = d.trace
+	}
+	if d.turns != nil {
+		tr.Dial = d.turns.dial
 	}
 	ep := s.Endpoint()
 	if d.sec != nil {

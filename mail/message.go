@@ -7,13 +7,16 @@ import (
 	"io"
 	"mime"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"unicode/utf8"
 )
 
 // Header is one header field, name as written, value decoded to UTF-8.
 type Header struct {
-	Name  string
+	// Name is the field name as written (Subject, X-Priority).
+	Name string
+	// Value is the field value, decoded when parsed.
 	Value string
 }
 
@@ -26,8 +29,81 @@ type Attachment struct {
 	DispositionName string   // filename parameter of Content-Disposition
 	ContentID       string   // without angle brackets
 	Location        string   // Content-Location
-	Data            []byte   // decoded content
+	Data            []byte   // decoded content (see Content: it may be in a file instead)
 	Headers         []Header // extra MIME headers added with AddAttHTag, applied when building
+
+	// Path, when Data is nil, names the file holding the content: it is
+	// read when the message is built, streamed, never held whole.
+	Path string
+
+	spill *spillRef // content left in the spill file of a big received message
+}
+
+// Size returns the size in bytes of the decoded content; for a Path
+// attachment, the size of the file now (-1 when it cannot be read).
+func (a *Attachment) Size() int64 {
+	switch {
+	case a.spill != nil:
+		return a.spill.size
+	case a.Data == nil && a.Path != "":
+		fi, err := os.Stat(a.Path)
+		if err != nil {
+			return -1
+		}
+		return fi.Size()
+	}
+	return int64(len(a.Data))
+}
+
+// Open returns a reader of the decoded content: Data, the file Path, or the
+// part of a big received message left in its spill file (decoded as it is
+// read). The caller closes it.
+func (a *Attachment) Open() (io.ReadCloser, error) {
+	switch {
+	case a.spill != nil:
+		if a.spill.h == nil || a.spill.h.f.removed() {
+			return nil, NewError(ErrFile, "read attachment", "", errors.New("the message was closed"))
+		}
+		return a.spill.open(), nil
+	case a.Data == nil && a.Path != "":
+		f, err := os.Open(a.Path)
+		if err != nil {
+			return nil, NewError(ErrAttachmentNotFound, "attach "+a.Path, "", err)
+		}
+		return f, nil
+	}
+	return io.NopCloser(bytes.NewReader(a.Data)), nil
+}
+
+// Content returns the decoded content, read into memory when it is in a
+// file.
+func (a *Attachment) Content() ([]byte, error) {
+	if a.spill == nil && (a.Data != nil || a.Path == "") {
+		return a.Data, nil
+	}
+	rc, err := a.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if n := a.Size(); n > 0 {
+		buf.Grow(int(n))
+	}
+	if _, err := io.Copy(&buf, rc); err != nil {
+		return nil, NewError(ErrFile, "read attachment", "", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteContentTo writes the decoded content to w, streaming it.
+func (a *Attachment) WriteContentTo(w io.Writer) (int64, error) {
+	rc, err := a.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	return io.Copy(w, rc)
 }
 
 // Message is an e-mail in the shape of TMailMessage. Address fields hold the
@@ -36,23 +112,30 @@ type Attachment struct {
 // Text fields that are not valid UTF-8 (AdvPL sources are often written in
 // Windows-1252) are read as Windows-1252 when the message is built.
 type Message struct {
+	// The addresses, as the script sets them: comma- or semicolon-separated
+	// lists, display names allowed.
 	From, To, Cc, Bcc, ReplyTo string
-	Subject                    string
-	Body                       string // the body as set by the script / the HTML (else text) body when parsed
-	BodyType                   string // "text/html" (default) or "text/plain"
-	MessageID                  string // without angle brackets; generated when empty
-	Date                       string // RFC 5322 date; now when empty or unparseable (e.g. "25/11/2026")
-	XMailer                    string
-	Priority                   int      // X-Priority 1..5; 0 means unset (3)
-	ConfirmRead                bool     // Disposition-Notification-To: ReplyTo, else From
-	Headers                    []Header // custom headers (AddCustomHeader); when parsed, every header of the message
-	Attachments                []*Attachment
+	// Subject is the subject, unencoded.
+	Subject   string
+	Body      string // the body as set by the script / the HTML (else text) body when parsed
+	BodyType  string // "text/html" (default) or "text/plain"
+	MessageID string // without angle brackets; generated when empty
+	Date      string // RFC 5322 date; now when empty or unparseable (e.g. "25/11/2026")
+	// XMailer is the X-Mailer header, "" for none.
+	XMailer     string
+	Priority    int      // X-Priority 1..5; 0 means unset (3)
+	ConfirmRead bool     // Disposition-Notification-To: ReplyTo, else From
+	Headers     []Header // custom headers (AddCustomHeader); when parsed, every header of the message
+	// Attachments are the attached files, in order.
+	Attachments []*Attachment
 
 	// Set by Parse: the text and HTML alternatives, decoded to UTF-8.
 	TextBody, HTMLBody string
 	// Set by Parse when the message went beyond the part or nesting limits
 	// and the rest was not read: why, in English; "" when it was read whole.
 	Truncated string
+
+	spill *spillHandle // the spill file of big attachments (see ParseSpool)
 }
 
 var errNotImplemented = errors.New("not implemented yet")
@@ -318,16 +401,51 @@ func fieldError(field string, err error) error {
 // message is built completely before anything is written, so a build error
 // (ErrInvalidArgument, ErrMalformedMessage) leaves w untouched; write errors
 // are classified (ErrConnectionLost, ErrTimeout, ...).
+//
+// Attachments are encoded as they are written, never held whole: a file
+// attachment (Path) or a big received one is read while it is written, so
+// a read failure then (ErrAttachmentNotFound, ErrFile) may leave w with
+// part of the message.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
-	b, err := m.Bytes()
+	b, err := m.prepare(false)
 	if err != nil {
-		return 0, err
+		return 0, buildError(err)
 	}
-	n, err := w.Write(b)
+	cw := &countWriter{w: w}
+	if err := b.write(&writeErrWriter{w: cw}); err != nil {
+		var we *writeError
+		if errors.As(err, &we) {
+			return cw.n, Classify("write message", we.err)
+		}
+		return cw.n, buildError(err)
+	}
+	return cw.n, nil
+}
+
+// writeError marks an error of the destination writer, as opposed to one
+// of the message or its attachments.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+type writeErrWriter struct{ w io.Writer }
+
+func (w *writeErrWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
 	if err != nil {
-		return int64(n), Classify("write message", err)
+		return n, &writeError{err}
 	}
-	return int64(n), nil
+	return n, nil
+}
+
+// buildError keeps an *Error, else calls err a malformed message.
+func buildError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return NewError(ErrMalformedMessage, "build message", "", err)
 }
 
 // Bytes returns the message in RFC 5322 form: CRLF line endings, UTF-8 text

@@ -1015,8 +1015,8 @@ func TestTypeByName(t *testing.T) {
 		"planilha.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		"x.unknownext":  "application/octet-stream", "noext": "application/octet-stream", "": "application/octet-stream",
 	} {
-		if got := TypeByName(name); got != want {
-			t.Errorf("TypeByName(%q) = %q, want %q", name, got, want)
+		if got := typeByName(name); got != want {
+			t.Errorf("typeByName(%q) = %q, want %q", name, got, want)
 		}
 	}
 }

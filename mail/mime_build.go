@@ -36,7 +36,8 @@ type mimePart struct {
 	fields    []field // Content-* fields (for a multipart, all but Content-Type)
 	multipart string  // "multipart/..." for a multipart node, "" for a leaf
 	params    map[string]string
-	body      []byte // encoded body of a leaf, without a trailing line break
+	body      []byte      // encoded body of a leaf, without a trailing line break
+	src       *Attachment // or, for a base64 leaf, the attachment to encode as it is written
 	parts     []*mimePart
 }
 
@@ -55,25 +56,65 @@ type mimePart struct {
 // current time is used, as for an empty one (scripts put things like
 // "25/11/2026" there).
 func (m *Message) build(w io.Writer, withBcc bool) error {
-	top, err := m.headerFields(time.Now(), withBcc)
+	b, err := m.prepare(withBcc)
 	if err != nil {
 		return err
+	}
+	return b.write(w)
+}
+
+// built is a message ready to be written: everything checked, the
+// attachments still where they are (memory, file, spill file).
+type built struct {
+	h        textproto.Header
+	root     *mimePart
+	boundary string
+}
+
+// prepare checks m and lays out its MIME tree (see build).
+func (m *Message) prepare(withBcc bool) (*built, error) {
+	top, err := m.headerFields(time.Now(), withBcc)
+	if err != nil {
+		return nil, err
 	}
 	root, err := m.bodyTree()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h, boundary, err := root.header(top)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := textproto.WriteHeader(w, h); err != nil {
+	return &built{h: h, root: root, boundary: boundary}, nil
+}
+
+// write writes the message to w, encoding attachments as it goes.
+func (b *built) write(w io.Writer) error {
+	if err := textproto.WriteHeader(w, b.h); err != nil {
 		return NewError(ErrMalformedMessage, "build message header", "", err)
 	}
-	if err := root.writeBody(w, boundary); err != nil {
+	if err := b.root.writeBody(w, b.boundary, nil); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return e
+		}
 		return NewError(ErrMalformedMessage, "build message body", "", err)
 	}
 	return nil
+}
+
+// size returns the number of bytes write writes, without reading the
+// attachments (their sizes give the encoded lengths).
+func (b *built) size() (int64, error) {
+	cw := &countWriter{w: io.Discard}
+	var streamed int64
+	if err := textproto.WriteHeader(cw, b.h); err != nil {
+		return 0, NewError(ErrMalformedMessage, "build message header", "", err)
+	}
+	if err := b.root.writeBody(cw, b.boundary, &streamed); err != nil {
+		return 0, NewError(ErrMalformedMessage, "build message body", "", err)
+	}
+	return cw.n + streamed, nil
 }
 
 // reservedHeaders are generated from the message fields and structure; custom
@@ -400,6 +441,49 @@ func crlf(s string) string {
 	return strings.ReplaceAll(s, "\n", "\r\n")
 }
 
+// base64LineIn is the number of input bytes of one 76-character line.
+const base64LineIn = 57
+
+// base64Len returns the length of base64Lines of n bytes.
+func base64Len(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	enc := (n + 2) / 3 * 4
+	return enc + (enc-1)/76*2
+}
+
+// writeBase64Lines writes what base64Lines(all of r) returns, streaming.
+func writeBase64Lines(w io.Writer, r io.Reader) error {
+	in := make([]byte, base64LineIn*512)
+	out := make([]byte, 0, 78*512)
+	first := true
+	for {
+		n, err := io.ReadFull(r, in)
+		if n > 0 {
+			out = out[:0]
+			for p := in[:n]; len(p) > 0; {
+				k := min(len(p), base64LineIn)
+				if !first {
+					out = append(out, '\r', '\n')
+				}
+				first = false
+				out = base64.StdEncoding.AppendEncode(out, p[:k])
+				p = p[k:]
+			}
+			if _, werr := w.Write(out); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return NewError(ErrFile, "read attachment", "", err)
+		}
+	}
+}
+
 // base64Lines encodes b in base64 lines of 76 characters joined by CRLF.
 func base64Lines(b []byte) []byte {
 	enc := base64.StdEncoding.EncodeToString(b)
@@ -449,10 +533,10 @@ var knownTypes = map[string]string{
 	".p7s":  "application/pkcs7-signature",
 }
 
-// TypeByName returns the MIME type for a file name from its extension:
+// typeByName returns the MIME type for a file name from its extension:
 // a fixed table of common types, then mime.TypeByExtension (parameters
 // dropped), then application/octet-stream.
-func TypeByName(name string) string {
+func typeByName(name string) string {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
 	if t, ok := knownTypes[ext]; ok {
 		return t
@@ -550,7 +634,7 @@ func (a *Attachment) part() (*mimePart, bool, error) {
 	// made by a Content-Disposition header.
 	renamed := cdName != "" && ctName == "" && !a.hasHeader("content-type")
 	if mediaType == "" || renamed && mediaType == "application/octet-stream" {
-		mediaType = TypeByName(name)
+		mediaType = typeByName(name)
 	}
 
 	if cid != "" && !cdHeader && (cidHeader || disp == "") {
@@ -577,10 +661,25 @@ func (a *Attachment) part() (*mimePart, bool, error) {
 		return nil, false, err
 	}
 
-	enc, body := "base64", []byte(nil)
-	if mediaType == "message/rfc822" {
-		enc, body = messageEncoding(a.Data)
-	} else {
+	enc, body, src := "base64", []byte(nil), (*Attachment)(nil)
+	switch {
+	case mediaType == "message/rfc822":
+		data, err := a.Content()
+		if err != nil {
+			return nil, false, err
+		}
+		enc, body = messageEncoding(data)
+	case a.spill != nil || a.Data == nil && a.Path != "":
+		// Streamed when written; a file that cannot be read fails now.
+		rc, err := a.Open()
+		if err != nil {
+			return nil, false, err
+		}
+		rc.Close()
+		src = a
+	case len(a.Data) > base64LineIn*512:
+		src = a // big enough for streaming to save a copy
+	default:
 		body = base64Lines(a.Data)
 	}
 	fs := []field{{"Content-Type", ct}, {"Content-Transfer-Encoding", enc}, {"Content-Disposition", cd}}
@@ -591,7 +690,7 @@ func (a *Attachment) part() (*mimePart, bool, error) {
 		fs = append(fs, field{"Content-Location", encodeText(loc)})
 	}
 	fs = append(fs, extra...)
-	return &mimePart{fields: fs, body: body}, inline, nil
+	return &mimePart{fields: fs, body: body, src: src}, inline, nil
 }
 
 // hasHeader reports whether a has a header named name (any case).
@@ -699,7 +798,7 @@ func (p *mimePart) header(extra []field) (textproto.Header, string, error) {
 	fs := append(append([]field{}, extra...), p.fields...)
 	boundary := ""
 	if p.multipart != "" {
-		boundary = textproto.NewMultipartWriter(io.Discard).Boundary()
+		boundary = newBoundary()
 		params := map[string]string{"boundary": boundary}
 		for k, v := range p.params {
 			params[k] = v
@@ -710,12 +809,28 @@ func (p *mimePart) header(extra []field) (textproto.Header, string, error) {
 	return h, boundary, err
 }
 
+// newBoundary returns a random multipart boundary (a variable for tests).
+var newBoundary = func() string { return textproto.NewMultipartWriter(io.Discard).Boundary() }
+
 // writeBody writes the body of p: the encoded content of a leaf, or the
-// parts of a multipart separated by boundary.
-func (p *mimePart) writeBody(w io.Writer, boundary string) error {
+// parts of a multipart separated by boundary. With sized set, streamed
+// leaves are not read: their encoded lengths are added to *sized instead.
+func (p *mimePart) writeBody(w io.Writer, boundary string, sized *int64) error {
 	if p.multipart == "" {
-		_, err := w.Write(p.body)
-		return err
+		if p.src == nil {
+			_, err := w.Write(p.body)
+			return err
+		}
+		if sized != nil {
+			*sized += base64Len(p.src.Size())
+			return nil
+		}
+		rc, err := p.src.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		return writeBase64Lines(w, rc)
 	}
 	mw := textproto.NewMultipartWriter(w)
 	if err := mw.SetBoundary(boundary); err != nil {
@@ -730,7 +845,7 @@ func (p *mimePart) writeBody(w io.Writer, boundary string) error {
 		if err != nil {
 			return err
 		}
-		if err := c.writeBody(pw, b); err != nil {
+		if err := c.writeBody(pw, b, sized); err != nil {
 			return err
 		}
 	}

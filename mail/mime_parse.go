@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,45 @@ func ParseContext(ctx context.Context, r io.Reader) (*Message, error) {
 	if err != nil {
 		return nil, Classify("read message", err)
 	}
-	return parseBytesContext(ctx, bytes.TrimPrefix(data, []byte("\ufeff"))) // a BOM from a Windows editor
+	return parseBytesContext(ctx, bytes.TrimPrefix(data, utf8BOM)) // a BOM from a Windows editor
+}
+
+// utf8BOM is the byte order mark a Windows editor may put first.
+var utf8BOM = []byte("\ufeff")
+
+// ParseSpool parses the message collected in s, as ParseContext does, and
+// releases s. A message kept in memory is parsed in memory. A message s
+// left in a temporary file is parsed from it: its attachments larger than
+// 256 KiB stay in the file (Attachment.Open and Content read them), the
+// Message owns the file and Close removes it.
+func ParseSpool(ctx context.Context, s *Spool) (*Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if s == nil {
+		return nil, NewError(ErrInvalidArgument, "parse message", "", errors.New("nil spool"))
+	}
+	f, buf, n, err := s.finish()
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		return parseBytesContext(ctx, bytes.TrimPrefix(buf, utf8BOM))
+	}
+	reg := region{f: f, n: n}
+	var head [3]byte
+	if k, _ := f.f.ReadAt(head[:], 0); k == 3 && bytes.Equal(head[:], utf8BOM) {
+		reg = reg.sub(3, n)
+	}
+	h := &spillHandle{f: f}
+	m, err := parseRegion(ctx, reg, h)
+	if err != nil || !m.hasSpill() {
+		f.remove()
+		return m, err
+	}
+	m.spill = h
+	runtime.AddCleanup(h, func(f *spillFile) { f.remove() }, f)
+	return m, nil
 }
 
 // rawField is a header field as read: name as written, value unfolded but
@@ -84,6 +123,32 @@ func parseBytesContext(ctx context.Context, data []byte) (*Message, error) {
 	if len(hdr) == 0 {
 		return nil, NewError(ErrMalformedMessage, "parse message", "", errors.New("no header fields found"))
 	}
+	m := messageHeader(hdr)
+	p := &parser{m: m, ctx: ctx}
+	p.walk(hdr, body, 0, "")
+	return p.finish()
+}
+
+// parseRegion parses a message kept in a spill file (see ParseSpool).
+func parseRegion(ctx context.Context, reg region, h *spillHandle) (*Message, error) {
+	hdr, body, err := splitEntityRegion(reg)
+	if err != nil {
+		return nil, err
+	}
+	if len(hdr) == 0 {
+		return nil, NewError(ErrMalformedMessage, "parse message", "", errors.New("no header fields found"))
+	}
+	m := messageHeader(hdr)
+	p := &parser{m: m, ctx: ctx, spill: h}
+	p.walkRegion(hdr, body, 0, "")
+	if p.err != nil {
+		return nil, p.err
+	}
+	return p.finish()
+}
+
+// messageHeader returns a Message with the fields of its header.
+func messageHeader(hdr rawHeader) *Message {
 	m := &Message{}
 	for _, f := range hdr {
 		m.Headers = append(m.Headers, Header{Name: f.name, Value: decodeHeaderValue(f.value)})
@@ -105,10 +170,13 @@ func parseBytesContext(ctx context.Context, data []byte) (*Message, error) {
 	}
 	m.Priority = parsePriority(text("X-Priority"), text("Importance"))
 	_, m.ConfirmRead = hdr.get("Disposition-Notification-To")
+	return m
+}
 
-	p := &parser{m: m, ctx: ctx}
-	p.walk(hdr, body, 0, "")
-	if err := ctx.Err(); err != nil {
+// finish completes the message once its tree was walked.
+func (p *parser) finish() (*Message, error) {
+	m := p.m
+	if err := p.ctx.Err(); err != nil {
 		return nil, Classify("parse message", err)
 	}
 	m.TextBody, m.HTMLBody = p.text.String(), p.html.String()
@@ -272,6 +340,8 @@ type parser struct {
 	haveText, haveHTML bool
 	text, html         strings.Builder // the bodies, joined in linear time
 	truncated          string          // why parts were dropped, "" when none
+	spill              *spillHandle    // the file of a message parsed from one
+	err                error           // a read error of that file
 }
 
 // truncate records the first reason parts were dropped.
@@ -288,24 +358,11 @@ func (p *parser) walk(hdr rawHeader, body []byte, depth int, parent string) {
 	if p.ctx.Err() != nil {
 		return
 	}
-	p.parts++
-	if p.parts > maxParts {
-		p.truncate(fmt.Sprintf("more than %d MIME parts: the rest of the message was not read", maxParts))
+	mediaType, params, ok := p.enter(hdr, depth, parent)
+	if !ok {
 		return
 	}
-	ct, _ := hdr.get("Content-Type")
-	mediaType, params := parseParamHeader(toUTF8(ct))
-	if !strings.Contains(mediaType, "/") {
-		mediaType = "text/plain"
-		if parent == "multipart/digest" {
-			mediaType = "message/rfc822"
-		}
-	}
 	if strings.HasPrefix(mediaType, "multipart/") {
-		if depth >= maxMultipartDepth {
-			p.truncate(fmt.Sprintf("multiparts nested deeper than %d levels: the deeper parts were not read", maxMultipartDepth))
-			return
-		}
 		parts, ok := splitMultipart(body, params["boundary"])
 		if !ok {
 			// No boundary found: show the content as text.
@@ -321,21 +378,118 @@ func (p *parser) walk(hdr rawHeader, body []byte, depth int, parent string) {
 	p.leaf(hdr, body, mediaType, params, parent)
 }
 
+// enter counts a part and returns its media type; ok is false when the
+// part is beyond the limits (the message is then marked truncated).
+func (p *parser) enter(hdr rawHeader, depth int, parent string) (mediaType string, params map[string]string, ok bool) {
+	p.parts++
+	if p.parts > maxParts {
+		p.truncate(fmt.Sprintf("more than %d MIME parts: the rest of the message was not read", maxParts))
+		return "", nil, false
+	}
+	ct, _ := hdr.get("Content-Type")
+	mediaType, params = parseParamHeader(toUTF8(ct))
+	if !strings.Contains(mediaType, "/") {
+		mediaType = "text/plain"
+		if parent == "multipart/digest" {
+			mediaType = "message/rfc822"
+		}
+	}
+	if strings.HasPrefix(mediaType, "multipart/") && depth >= maxMultipartDepth {
+		p.truncate(fmt.Sprintf("multiparts nested deeper than %d levels: the deeper parts were not read", maxMultipartDepth))
+		return "", nil, false
+	}
+	return mediaType, params, true
+}
+
+// walkRegion is walk for an entity kept in a spill file.
+func (p *parser) walkRegion(hdr rawHeader, body region, depth int, parent string) {
+	if p.ctx.Err() != nil || p.err != nil {
+		return
+	}
+	mediaType, params, ok := p.enter(hdr, depth, parent)
+	if !ok {
+		return
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		parts, ok, err := splitMultipartRegion(body, params["boundary"])
+		if err != nil {
+			p.err = err
+			return
+		}
+		if !ok {
+			p.leafRegion(hdr, body, "text/plain", map[string]string{"charset": params["charset"]}, parent)
+			return
+		}
+		for _, part := range parts {
+			h, b, err := splitEntityRegion(part)
+			if err != nil {
+				p.err = err
+				return
+			}
+			p.walkRegion(h, b, depth+1, mediaType)
+		}
+		return
+	}
+	p.leafRegion(hdr, body, mediaType, params, parent)
+}
+
+// leafRegion is leaf for an entity kept in a spill file: a big attachment
+// stays in the file, anything else is read and handled by leaf.
+func (p *parser) leafRegion(hdr rawHeader, body region, mediaType string, params map[string]string, parent string) {
+	disp, filename, name, isBody := leafKind(hdr, mediaType, params)
+	if body.n <= spillLeaf || isBody {
+		data, err := body.load()
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.leaf(hdr, data, mediaType, params, parent)
+		return
+	}
+	cte, _ := hdr.get("Content-Transfer-Encoding")
+	size, err := decodeTransferTo(io.Discard, cte, body)
+	if err != nil {
+		p.err = NewError(ErrFile, "read spooled message", "", err)
+		return
+	}
+	ref := &spillRef{r: body, cte: cte, size: size, h: p.spill}
+	var prefix []byte
+	if mediaType == "message/rfc822" {
+		prefix, _ = readPrefix(ref, 1<<20)
+	}
+	p.attachment(hdr, nil, ref, prefix, disp, filename, name, mediaType, parent)
+}
+
+// readPrefix returns the first max decoded bytes of ref.
+func readPrefix(ref *spillRef, max int64) ([]byte, error) {
+	rc := ref.open()
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, max))
+}
+
+// leafKind reads the disposition and names of a leaf; isBody reports
+// whether it is a text or HTML body rather than an attachment.
+func leafKind(hdr rawHeader, mediaType string, params map[string]string) (disp, filename, name string, isBody bool) {
+	cdRaw, _ := hdr.get("Content-Disposition")
+	disp, dparams := parseParamHeader(toUTF8(cdRaw))
+	filename = dparams["filename"]
+	name = filename
+	if name == "" {
+		name = params["name"]
+	}
+	isText, isHTML := mediaType == "text/plain", mediaType == "text/html"
+	return disp, filename, name, (isText || isHTML) && disp != "attachment" && name == ""
+}
+
 // leaf handles a non-multipart entity.
 func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[string]string, parent string) {
 	cte, _ := hdr.get("Content-Transfer-Encoding")
 	data := decodeTransfer(cte, body)
 
-	cdRaw, _ := hdr.get("Content-Disposition")
-	disp, dparams := parseParamHeader(toUTF8(cdRaw))
-	filename := dparams["filename"]
-	name := filename
-	if name == "" {
-		name = params["name"]
-	}
-
-	isText, isHTML := mediaType == "text/plain", mediaType == "text/html"
-	if (isText || isHTML) && disp != "attachment" && name == "" {
+	disp, filename, name, isBody := leafKind(hdr, mediaType, params)
+	isText := mediaType == "text/plain"
+	if isBody {
+		isHTML := !isText
 		text := decodeText(data, params["charset"])
 		switch {
 		case isText && !p.haveText:
@@ -357,6 +511,12 @@ func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[s
 		}
 	}
 
+	p.attachment(hdr, data, nil, data, disp, filename, name, mediaType, parent)
+}
+
+// attachment adds a leaf as an attachment: its content is data, or ref
+// when it stayed in a spill file (prefix then holds its first bytes).
+func (p *parser) attachment(hdr rawHeader, data []byte, ref *spillRef, prefix []byte, disp, filename, name, mediaType, parent string) {
 	cidRaw, _ := hdr.get("Content-ID")
 	cid := bareMessageID(decodeHeaderValue(cidRaw))
 	loc, _ := hdr.get("Content-Location")
@@ -368,6 +528,7 @@ func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[s
 		ContentID:       cid,
 		Location:        strings.TrimSpace(decodeHeaderValue(loc)),
 		Data:            data,
+		spill:           ref,
 	}
 	if a.Disposition == "" {
 		a.Disposition = "attachment"
@@ -376,7 +537,7 @@ func (p *parser) leaf(hdr rawHeader, body []byte, mediaType string, params map[s
 		}
 	}
 	if a.Name == "" && mediaType == "message/rfc822" {
-		a.Name = messageFileName(data)
+		a.Name = messageFileName(prefix)
 	}
 	p.m.Attachments = append(p.m.Attachments, a)
 }

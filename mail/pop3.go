@@ -19,7 +19,6 @@ import (
 	"io"
 	"net"
 	"net/textproto"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,15 +33,19 @@ type POP3Options struct {
 	// Timeout bounds the dial and each command. 0 means 60s.
 	Timeout time.Duration
 	// ReadAhead is how many following messages Retr may pipeline when the
-	// server advertises PIPELINING (0 = a sensible default, <0 = off).
+	// server advertises PIPELINING (0 = the default: 4, doubling up to 64
+	// while messages are read in order; <0 = off).
 	ReadAhead int
 }
 
 // POP3MessageInfo is one line of LIST/UIDL.
 type POP3MessageInfo struct {
-	Num  int
+	// Num is the message number in the session (1-based).
+	Num int
+	// Size is the size in octets the server reports (LIST).
 	Size int64
-	UID  string
+	// UID is the UIDL unique id, "" when the server has none.
+	UID string
 }
 
 // pop3MaxMessage bounds one RETR/TOP response (after unstuffing); a
@@ -65,6 +68,9 @@ const (
 	pop3MaxReadAhead = 64
 	// pop3PrefetchBudget bounds the memory held by prefetched messages.
 	pop3PrefetchBudget = 32 << 20
+	// pop3MaxPipelined bounds the responses left unread (DELE and RETR):
+	// past it Dele reads them first, so neither side's buffers fill up.
+	pop3MaxPipelined = 256
 	// pop3MaxAuthLine is RFC 5034's limit for an AUTH command carrying an
 	// initial response; longer ones are sent after an empty challenge.
 	pop3MaxAuthLine = 255
@@ -77,10 +83,11 @@ const (
 // may be called at any moment to abort a command in progress.
 //
 // Read-ahead: when the server advertises PIPELINING, Retr(n) sends RETR
-// for n and the next ReadAhead messages in one write and keeps the
+// for n and the next ReadAhead messages (by default a batch that grows
+// while messages are read in order) in one write and keeps the
 // responses it reads in memory (at most about 32 MiB), so that Retr(n+1)...
-// are served without a round trip. Any other command first reads the
-// responses still pending.
+// are served without a round trip. Dele is pipelined too (see Dele). Any
+// other command first reads the responses still pending.
 type POP3Client struct {
 	t *Transport
 
@@ -98,6 +105,11 @@ type POP3Client struct {
 	trace *TraceWriter
 	chunk []byte // read buffer of readBody
 
+	// RetrSpool: spoolNext asks Retr to read the message it returns into
+	// a Spool, left in spooled.
+	spoolNext bool
+	spooled   *Spool
+
 	greeting  string
 	stamp     string // APOP timestamp from the greeting, angle brackets included
 	caps      map[string][]string
@@ -109,12 +121,23 @@ type POP3Client struct {
 	sizes   map[int]int64
 	deleted map[int]bool
 
-	pending    []int // RETR sent, response not read yet, in order
+	pending    []pop3Pending // commands sent (or queued in bw), response not read yet, in order
 	ready      map[int]pop3Result
 	readyBytes int64
+	window     int    // RETR read-ahead of the next batch (grows while reading in order)
+	nextSeq    int    // the message after the last batch, for that growth
+	seenBytes  int64  // bytes of the RETR responses read, and how many:
+	seenMsgs   int64  // their average sizes batches when LIST was not used
+	deleErr    *Error // first pipelined DELE the server refused: Quit then does not QUIT
 
 	broken error // the failure that made the connection unusable
 	closed atomic.Bool
+}
+
+// pop3Pending is a pipelined command whose response is still to be read.
+type pop3Pending struct {
+	n    int
+	dele bool // DELE n; otherwise RETR n
 }
 
 // pop3Result is a RETR response read ahead of its Retr call.
@@ -165,7 +188,7 @@ func (d *deadlineConn) Write(p []byte) (int, error) {
 }
 
 // apopStamp finds the APOP timestamp (an RFC 822 msg-id) in a greeting.
-var apopStamp = regexp.MustCompile(`<[^<>\s]+@[^<>\s]+>`)
+var apopStamp = lazyRE(`<[^<>\s]+@[^<>\s]+>`)
 
 // DialPOP3 connects, reads the greeting, reads CAPA and performs STLS when
 // o.Security is StartTLS. With [Mail] TryProtocols it retries once in the
@@ -201,10 +224,14 @@ func dialPOP3(ctx context.Context, t *Transport, o POP3Options) (*POP3Client, er
 		deleted:   make(map[int]bool),
 		ready:     make(map[int]pop3Result),
 	}
+	// ReadAhead 0: start small and grow while messages are read in order;
+	// a ReadAhead set is used as is.
+	c.window = c.readAhead
 	if c.readAhead == 0 {
-		c.readAhead = pop3DefaultReadAhead
+		c.readAhead, c.window = pop3MaxReadAhead, pop3DefaultReadAhead
 	}
 	c.readAhead = min(c.readAhead, pop3MaxReadAhead)
+	c.window = min(c.window, c.readAhead)
 	if w, ok := t.TraceTo(POP3).(*TraceWriter); ok {
 		c.trace = w
 	}
@@ -357,10 +384,11 @@ func (c *POP3Client) SetTimeout(d time.Duration) {
 	c.dc.timeout.Store(int64(d))
 }
 
-// Login authenticates: AUTH PLAIN or LOGIN when offered (SASL), APOP when the
-// greeting has a timestamp and USER is not offered, else USER/PASS.
-// A password "oauth2:<token>" authenticates with SASL XOAUTH2 instead
-// ("oauth2:" alone asks Transport.Token for a token).
+// Login authenticates: AUTH CRAM-MD5, PLAIN or LOGIN when offered (SASL) and
+// allowed by [Mail], APOP when the greeting has a timestamp and USER is not
+// offered, else USER/PASS. A password "oauth2:<token>" authenticates with
+// SASL OAUTHBEARER or XOAUTH2 instead ("oauth2:" alone asks Transport.Token
+// for a token); see pop3_auth.go.
 // The server's refusal is an ErrAuthFailed error whose Reply is its line.
 func (c *POP3Client) Login(user, pass string) error {
 	c.mu.Lock()
@@ -385,10 +413,9 @@ func (c *POP3Client) Login(user, pass string) error {
 	var err error
 	switch {
 	case strings.HasPrefix(pass, "oauth2:"):
-		if !c.hasSASL("XOAUTH2") || !cfg.AuthXOAuth2 {
-			return NewError(ErrNoAuthMechanism, op, "", fmt.Errorf("XOAUTH2 is not offered by the server or not allowed by AuthXOAuth2 (SASL: %s)", strings.Join(c.caps["SASL"], " ")))
-		}
-		err = c.authXOAuth2(user, strings.TrimPrefix(pass, "oauth2:"))
+		err = c.authOAuth(op, cfg, user, strings.TrimPrefix(pass, "oauth2:")) // pop3_auth.go
+	case c.hasSASL(MechCRAMMD5) && cfg.AuthCramMD5:
+		err = c.authCRAMMD5(user, pass)
 	case c.hasSASL("PLAIN") && cfg.AuthPlain:
 		err = c.authPlain(user, pass)
 	case c.hasSASL("LOGIN") && cfg.AuthLogin:
@@ -637,58 +664,88 @@ func (c *POP3Client) Retr(n int) ([]byte, error) {
 		c.take(n)
 		return c.retrResult(op, n, r)
 	}
-	if !slices.Contains(c.pending, n) {
-		if err := c.drain(op); err != nil {
+	if !c.retrPending(n) {
+		// DELE commands queued after the last RETR go out with this batch.
+		if err := c.drainRetr(op); err != nil {
 			return nil, err
 		}
 		batch, err := c.prefetchBatch(op, n)
 		if err != nil {
 			return nil, err
 		}
-		var cmds strings.Builder
 		for _, m := range batch {
-			fmt.Fprintf(&cmds, "RETR %d\r\n", m)
+			fmt.Fprintf(c.bw, "RETR %d\r\n", m)
 			c.traceLine("C: ", fmt.Sprintf("RETR %d", m))
-		}
-		if _, err := c.bw.WriteString(cmds.String()); err != nil {
-			return nil, c.fail(Classify(op, err))
 		}
 		if err := c.bw.Flush(); err != nil {
 			return nil, c.fail(Classify(op, err))
 		}
-		c.pending = append(c.pending, batch...)
+		for _, m := range batch {
+			c.pending = append(c.pending, pop3Pending{n: m})
+		}
 	}
 	// Read the responses in order up to n's; earlier ones are kept.
 	var res pop3Result
 	for {
-		m := c.pending[0]
+		p := c.pending[0]
+		if p.dele {
+			if err := c.readDele(p.n); err != nil {
+				return nil, err
+			}
+			c.pending = c.pending[1:]
+			continue
+		}
 		keep := pop3MaxMessage
-		if m != n {
+		if p.n != n {
 			keep = pop3PrefetchBudget - c.readyBytes
 		}
-		r, kept, err := c.readRetr(fmt.Sprintf("%s RETR %d", c.op, m), keep)
+		r, kept, err := c.readRetr(fmt.Sprintf("%s RETR %d", c.op, p.n), keep)
 		if err != nil {
 			return nil, err
 		}
 		c.pending = c.pending[1:]
-		if m == n {
+		if p.n == n {
 			res = r
 			break
 		}
-		c.store(m, r, kept)
+		c.store(p.n, r, kept)
 	}
 	// Read ahead: pull the responses already requested into memory while
 	// the budget allows. A failure here is reported by the next command.
-	for len(c.pending) > 0 && c.readyBytes < pop3PrefetchBudget {
-		m := c.pending[0]
+	for len(c.pending) > 0 && !c.pending[0].dele && c.readyBytes < pop3PrefetchBudget {
+		m := c.pending[0].n
 		r, kept, err := c.readRetr(fmt.Sprintf("%s RETR %d", c.op, m), pop3PrefetchBudget-c.readyBytes)
 		if err != nil {
 			break
 		}
 		c.pending = c.pending[1:]
 		c.store(m, r, kept)
+		if !kept {
+			break // the budget is full: leave the rest on the wire for later Retr calls
+		}
 	}
 	return c.retrResult(op, n, res)
+}
+
+// unsolicited reports whether the server sent something while no reply
+// was due (only unsent DELE commands pending): a server shutting the
+// session down ("-ERR [SYS/TEMP] Server shutting down.") or a closed
+// connection. Dele then runs unpipelined, so that it reports the failure
+// at once.
+func (c *POP3Client) unsolicited() bool {
+	if c.retrPendingAny() {
+		return false // RETR replies are due: data is expected
+	}
+	if c.br.Buffered() > 0 {
+		return true
+	}
+	has, _ := connHasInput(c.raw)
+	return has
+}
+
+// retrPending reports whether RETR n was sent and its response not read.
+func (c *POP3Client) retrPending(n int) bool {
+	return slices.ContainsFunc(c.pending, func(p pop3Pending) bool { return !p.dele && p.n == n })
 }
 
 // prefetchBatch returns n followed by the messages to read ahead with it.
@@ -706,26 +763,43 @@ func (c *POP3Client) prefetchBatch(op string, n int) ([]int, error) {
 			return nil, err
 		}
 	}
-	est := c.readyBytes + c.sizes[n]
-	for m := n + 1; m <= c.maxNum && len(batch) <= c.readAhead; m++ {
+	if n == c.nextSeq {
+		c.window = min(c.window*2, c.readAhead) // reading in order: longer batches
+	}
+	// Sizes unknown (no LIST) are estimated from the messages read so far,
+	// so that a batch of large messages stays within the budget.
+	var avg int64
+	if c.seenMsgs > 0 {
+		avg = c.seenBytes / c.seenMsgs
+	}
+	size := func(m int) int64 {
+		if s, ok := c.sizes[m]; ok {
+			return s
+		}
+		return avg
+	}
+	est := c.readyBytes + size(n)
+	m := n + 1
+	for ; m <= c.maxNum && len(batch) <= c.window; m++ {
 		if c.deleted[m] {
 			continue
 		}
 		if _, ok := c.ready[m]; ok {
 			continue
 		}
-		est += c.sizes[m]
+		est += size(m)
 		if est > pop3PrefetchBudget {
 			break
 		}
 		batch = append(batch, m)
 	}
+	c.nextSeq = m
 	return batch, nil
 }
 
 // store keeps a response read ahead, unless it did not fit the budget.
 func (c *POP3Client) store(m int, r pop3Result, kept bool) {
-	if !kept {
+	if !kept || c.deleted[m] {
 		return // dropped: a later Retr(m) asks again
 	}
 	c.ready[m] = r
@@ -748,7 +822,8 @@ func (c *POP3Client) retrResult(op string, n int, r pop3Result) ([]byte, error) 
 }
 
 // readRetr reads one RETR response, keeping the message when it is at
-// most keep bytes (kept reports it).
+// most keep bytes (kept reports it). The message Retr returns (keep is
+// pop3MaxMessage) goes into a Spool when RetrSpool asked for one.
 func (c *POP3Client) readRetr(op string, keep int64) (pop3Result, bool, error) {
 	line, ok, err := c.readStatus(op)
 	if err != nil {
@@ -757,11 +832,50 @@ func (c *POP3Client) readRetr(op string, keep int64) (pop3Result, bool, error) {
 	if !ok {
 		return pop3Result{status: line}, true, nil
 	}
-	data, kept, err := c.readBody(op, keep, octetsHint(line))
+	var sink *Spool
+	if c.spoolNext && keep == pop3MaxMessage {
+		sink = NewSpool(octetsHint(line))
+	}
+	data, kept, err := c.readBody(op, keep, octetsHint(line), sink)
 	if err != nil {
+		if sink != nil {
+			sink.Discard()
+		}
 		return pop3Result{}, false, err
 	}
+	if sink != nil {
+		c.spooled = sink
+	}
+	c.seenBytes += max(int64(len(data)), octetsHint(line)) // sizes the read-ahead batches
+	c.seenMsgs++
 	return pop3Result{data: data}, kept, nil
+}
+
+// RetrSpool is Retr into a Spool: a message larger than SpillThreshold is
+// written to a temporary file as it arrives instead of memory.
+func (c *POP3Client) RetrSpool(n int) (*Spool, error) {
+	c.mu.Lock()
+	c.spoolNext = true
+	c.mu.Unlock()
+	data, err := c.Retr(n)
+	c.mu.Lock()
+	sp := c.spooled
+	c.spooled, c.spoolNext = nil, false
+	c.mu.Unlock()
+	if err != nil {
+		if sp != nil {
+			sp.Discard()
+		}
+		return nil, err
+	}
+	if sp != nil {
+		return sp, nil
+	}
+	s := NewSpool(int64(len(data)))
+	if _, err := s.Write(data); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // octetsHint returns n from "+OK n octets", 0 when absent.
@@ -779,10 +893,17 @@ func octetsHint(line string) int64 {
 
 // readBody reads a dot-encoded body, converting the DotReader's LF line
 // endings back to CRLF. It keeps the data when it is at most keep bytes;
-// beyond that it reads and discards, up to pop3MaxMessage.
-func (c *POP3Client) readBody(op string, keep, hint int64) ([]byte, bool, error) {
-	dr := c.tr.DotReader()
+// beyond that it reads and discards, up to pop3MaxMessage. With sink set
+// the data goes there instead (and nil is returned).
+func (c *POP3Client) readBody(op string, keep, hint int64, sink *Spool) ([]byte, bool, error) {
+	dr := newPOP3DotReader(c.br) // textproto's DotReader output, a line at a time (pop3_dot.go)
 	var buf []byte
+	limit := pop3MaxMessage
+	if sink != nil {
+		hint = 0
+		limit = max(limit, MaxSpooledMessage) // memory stays bounded: the disk takes it
+		keep = limit
+	}
 	if hint > 0 {
 		buf = make([]byte, 0, min(hint, keep, 8<<20)+64)
 	}
@@ -797,8 +918,8 @@ func (c *POP3Client) readBody(op string, keep, hint int64) ([]byte, bool, error)
 		if n > 0 {
 			p := chunk[:n]
 			total += int64(n + bytes.Count(p, []byte{'\n'}))
-			if total > pop3MaxMessage {
-				return nil, false, c.fail(NewError(ErrMessageTooLarge, op, "", fmt.Errorf("message larger than %d MiB", pop3MaxMessage>>20)))
+			if total > limit {
+				return nil, false, c.fail(NewError(ErrMessageTooLarge, op, "", fmt.Errorf("message larger than %d MiB", limit>>20)))
 			}
 			if kept && total > keep {
 				kept, buf = false, nil
@@ -814,6 +935,12 @@ func (c *POP3Client) readBody(op string, keep, hint int64) ([]byte, bool, error)
 					buf = append(buf, '\r', '\n')
 					p = p[i+1:]
 				}
+				if sink != nil && len(buf) >= 32<<10 {
+					if _, err := sink.Write(buf); err != nil {
+						return nil, false, c.fail(Classify(op, err))
+					}
+					buf = buf[:0]
+				}
 			}
 		}
 		if err == io.EOF {
@@ -824,6 +951,12 @@ func (c *POP3Client) readBody(op string, keep, hint int64) ([]byte, bool, error)
 		}
 	}
 	c.traceLine("S: ", fmt.Sprintf("[%d octets]", total))
+	if sink != nil {
+		if _, err := sink.Write(buf); err != nil {
+			return nil, false, c.fail(Classify(op, err))
+		}
+		return nil, kept, nil
+	}
 	if kept && buf == nil {
 		buf = []byte{}
 	}
@@ -851,19 +984,36 @@ func (c *POP3Client) Top(n, lines int) ([]byte, error) {
 	if !ok {
 		return nil, c.numError(op, n, line)
 	}
-	data, _, err := c.readBody(op, pop3MaxMessage, 0)
+	data, _, err := c.readBody(op, pop3MaxMessage, 0, nil)
 	return data, err
 }
 
 // Dele marks message n for deletion; it is deleted only by a clean Quit.
+//
+// When the server offers PIPELINING and n is known to exist, DELE is
+// pipelined: it goes out with the next command and its reply is read
+// before any later command's. A refusal read that way is reported by Quit,
+// which then closes the session without QUIT, so that nothing is deleted.
 func (c *POP3Client) Dele(n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	op := fmt.Sprintf("%s DELE %d", c.op, n)
-	if err := c.prepare(op); err != nil {
+	if err := c.usable(op); err != nil {
 		return err
 	}
 	if err := c.checkNum(op, n); err != nil {
+		return err
+	}
+	if c.hasCap("PIPELINING") && c.maxNum >= 0 && !c.deleted[n] && len(c.pending) < pop3MaxPipelined && !c.unsolicited() {
+		line := fmt.Sprintf("DELE %d", n)
+		c.traceLine("C: ", line)
+		c.bw.WriteString(line + "\r\n") // flushed with the next command
+		c.pending = append(c.pending, pop3Pending{n: n, dele: true})
+		c.deleted[n] = true
+		c.take(n)
+		return nil
+	}
+	if err := c.drain(op); err != nil {
 		return err
 	}
 	line, ok, err := c.cmd(op, fmt.Sprintf("DELE %d", n))
@@ -887,6 +1037,7 @@ func (c *POP3Client) Rset() error {
 		return err
 	}
 	clear(c.deleted)
+	c.deleErr = nil // nothing is marked any more: a refused DELE no longer matters
 	return nil
 }
 
@@ -916,11 +1067,13 @@ func (c *POP3Client) Quit() error {
 	}
 	// Responses read ahead are of no use any more.
 	c.clearReady()
-	for len(c.pending) > 0 {
-		if _, _, err := c.readRetr(op, 0); err != nil {
-			return err
-		}
-		c.pending = c.pending[1:]
+	if err := c.drainAll(op, 0); err != nil {
+		return err
+	}
+	if c.deleErr != nil {
+		// A deletion the script asked for was refused: committing the
+		// others would not be what it meant. Close without QUIT.
+		return c.deleErr
 	}
 	_, err := c.cmdOK(op, "QUIT", ErrCommandFailed)
 	return err
@@ -964,16 +1117,74 @@ func (c *POP3Client) prepare(op string) error {
 	return c.drain(op)
 }
 
-// drain reads the pending read-ahead responses, keeping what fits the budget.
+// drain reads every pending response (sending the DELE commands still
+// queued first), keeping the read-ahead messages that fit the budget.
 func (c *POP3Client) drain(op string) error {
+	return c.drainAll(op, pop3PrefetchBudget)
+}
+
+// drainAll is drain with a budget for the messages kept.
+func (c *POP3Client) drainAll(op string, budget int64) error {
+	if c.bw.Buffered() > 0 {
+		if err := c.bw.Flush(); err != nil {
+			return c.fail(Classify(op, err))
+		}
+	}
 	for len(c.pending) > 0 {
-		m := c.pending[0]
-		r, kept, err := c.readRetr(fmt.Sprintf("%s RETR %d", c.op, m), pop3PrefetchBudget-c.readyBytes)
+		if err := c.readPending(budget); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drainRetr reads the pending responses up to the last RETR: the DELE
+// commands after it may still be queued, unsent.
+func (c *POP3Client) drainRetr(op string) error {
+	for c.retrPendingAny() {
+		if err := c.readPending(pop3PrefetchBudget); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *POP3Client) retrPendingAny() bool {
+	return slices.ContainsFunc(c.pending, func(p pop3Pending) bool { return !p.dele })
+}
+
+// readPending reads the first pending response.
+func (c *POP3Client) readPending(budget int64) error {
+	p := c.pending[0]
+	if p.dele {
+		if err := c.readDele(p.n); err != nil {
+			return err
+		}
+	} else {
+		r, kept, err := c.readRetr(fmt.Sprintf("%s RETR %d", c.op, p.n), budget-c.readyBytes)
 		if err != nil {
 			return err
 		}
-		c.pending = c.pending[1:]
-		c.store(m, r, kept)
+		c.store(p.n, r, kept)
+	}
+	c.pending = c.pending[1:]
+	return nil
+}
+
+// readDele reads the reply of a pipelined DELE n. A refusal unmarks n and
+// is kept for Quit.
+func (c *POP3Client) readDele(n int) error {
+	op := fmt.Sprintf("%s DELE %d", c.op, n)
+	line, ok, err := c.readStatus(op)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		delete(c.deleted, n)
+		if c.deleErr == nil {
+			c.deleErr = NewError(ErrCommandFailed, op, line,
+				errors.New("the server refused a deletion; the session was closed without QUIT, so no message was deleted"))
+		}
 	}
 	return nil
 }

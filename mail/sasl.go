@@ -32,19 +32,23 @@ import (
 // SASL mechanism names, as servers advertise them.
 const (
 	MechXOAuth2 = "XOAUTH2"
-	MechCRAMMD5 = "CRAM-MD5"
-	MechNTLM    = "NTLM"
-	MechPlain   = "PLAIN"
-	MechLogin   = "LOGIN"
+	// MechOAuthBearer is RFC 7628's OAUTHBEARER (sasl_oauthbearer.go).
+	MechOAuthBearer = "OAUTHBEARER"
+	MechCRAMMD5     = "CRAM-MD5"
+	MechNTLM        = "NTLM"
+	MechPlain       = "PLAIN"
+	MechLogin       = "LOGIN"
 )
 
 // OAuth2Prefix marks a password that is an OAuth2 access token:
-// "oauth2:<token>" authenticates with XOAUTH2 using that token, and an empty
-// token ("oauth2:") asks Transport.Token for a fresh one.
+// "oauth2:<token>" authenticates with OAUTHBEARER or XOAUTH2 (saslOAuthPreference)
+// using that token, and an empty token ("oauth2:") asks Transport.Token for
+// a fresh one.
 const OAuth2Prefix = "oauth2:"
 
-// saslPreference lists the password mechanisms strongest first (XOAUTH2 is
-// chosen only for oauth2: passwords, and then alone).
+// saslPreference lists the password mechanisms strongest first (OAUTHBEARER
+// and XOAUTH2 are chosen only for oauth2: passwords, and then alone: see
+// saslOAuthPreference).
 var saslPreference = []string{MechCRAMMD5, MechNTLM, MechPlain, MechLogin}
 
 // saslAllowed reports whether cfg allows mech.
@@ -52,6 +56,8 @@ func saslAllowed(cfg *Config, mech string) bool {
 	switch mech {
 	case MechXOAuth2:
 		return cfg.AuthXOAuth2
+	case MechOAuthBearer:
+		return cfg.AuthOAuthBearer
 	case MechCRAMMD5:
 		return cfg.AuthCramMD5
 	case MechNTLM:
@@ -66,12 +72,13 @@ func saslAllowed(cfg *Config, mech string) bool {
 
 // saslMechanisms returns the mechanisms to try, strongest first: those both
 // offered by the server (names in any case) and allowed by cfg. With oauth
-// (an oauth2: password) only XOAUTH2 qualifies. allowed lists what cfg
+// (an oauth2: password) only the token mechanisms qualify, in
+// saslOAuthPreference order. allowed lists what cfg
 // allows among the candidates, for error messages.
 func saslMechanisms(cfg *Config, offered []string, oauth bool) (use, allowed []string) {
 	candidates := saslPreference
 	if oauth {
-		candidates = []string{MechXOAuth2}
+		candidates = saslOAuthPreference
 	}
 	has := make(map[string]bool, len(offered))
 	for _, m := range offered {
@@ -100,7 +107,7 @@ func saslNoMechanism(op string, offered, allowed []string, oauth bool) *Error {
 	}
 	what := "[Mail] allows"
 	if oauth {
-		what = "the password is an OAuth2 token (oauth2:), which needs XOAUTH2; [Mail] allows"
+		what = "the password is an OAuth2 token (oauth2:), which needs OAUTHBEARER or XOAUTH2; [Mail] allows"
 	}
 	reply := fmt.Sprintf("the server offers AUTH %s; %s %s", list(offered), what, list(allowed))
 	return NewError(ErrNoAuthMechanism, op, reply, nil)
@@ -148,6 +155,8 @@ func newSASLClient(mech, user, secret string) (sasl.Client, error) {
 		return &saslCRAMMD5Client{user: user, pass: secret}, nil
 	case MechXOAuth2:
 		return &saslXOAuth2Client{user: user, token: secret}, nil
+	case MechOAuthBearer:
+		return &saslOAuthBearerClient{user: user, token: secret}, nil
 	case MechNTLM:
 		return &saslNTLMClient{user: user, pass: secret}, nil
 	}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -216,7 +217,7 @@ func (c *SMTPClient) startTLS(ctx context.Context, conn net.Conn, trace io.Write
 		e := Classify(op, err)
 		switch e.Code {
 		case ErrCertUntrusted:
-			e.Reply = CertificateProblem(err)
+			e.Reply = certificateProblem(err)
 		case ErrTimeout, ErrCanceled:
 			e.Reply = "no answer to the TLS handshake after STARTTLS"
 		default:
@@ -289,8 +290,9 @@ func (c *SMTPClient) SetTimeout(d time.Duration) {
 func (c *SMTPClient) Security() Security { return c.sec }
 
 // Auth authenticates with the strongest mechanism both offered by the server
-// and allowed by the config: XOAUTH2 (password "oauth2:<token>", or
-// "oauth2:" with Transport.Token set), CRAM-MD5, NTLM, PLAIN, LOGIN.
+// and allowed by the config: OAUTHBEARER then XOAUTH2 (password
+// "oauth2:<token>", or "oauth2:" with Transport.Token set), else CRAM-MD5,
+// NTLM, PLAIN, LOGIN.
 // Credentials are never sent unencrypted when the session asked for TLS.
 //
 // A refusal by the server is final (no weaker mechanism is tried, so as not
@@ -408,8 +410,8 @@ func (c *SMTPClient) auth(op string, mechs []string, user, secret string) error 
 		}
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
-			if x, ok := a.(*saslXOAuth2Client); ok && x.Detail != "" {
-				err = fmt.Errorf("%w (XOAUTH2 error: %s)", err, x.Detail)
+			if d := saslDetail(a); d != "" {
+				err = fmt.Errorf("%w (%s)", err, d)
 			}
 			return NewError(ErrAuthFailed, op+" "+mech, smtpReplyText(se), err)
 		}
@@ -446,11 +448,15 @@ func (c *SMTPClient) Send(ctx context.Context, m *Message) error {
 	if len(to) == 0 {
 		return NewError(ErrNoRecipients, op, "", nil)
 	}
-	data, err := m.Bytes()
+	b, err := m.prepare(false)
 	if err != nil {
 		return smtpMessageError(op, err)
 	}
-	return c.SendRaw(ctx, from, to, data)
+	size, err := b.size()
+	if err != nil {
+		return smtpMessageError(op, err)
+	}
+	return c.sendData(ctx, from, to, size, b.write)
 }
 
 // smtpMessageError keeps the code of a message model error, else calls it malformed.
@@ -464,6 +470,14 @@ func smtpMessageError(op string, err error) error {
 
 // SendRaw sends already-built message data.
 func (c *SMTPClient) SendRaw(ctx context.Context, from string, to []string, data []byte) error {
+	return c.sendData(ctx, from, to, int64(len(data)), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// sendData sends a message of size bytes that write produces.
+func (c *SMTPClient) sendData(ctx context.Context, from string, to []string, size int64, write func(io.Writer) error) error {
 	const op = "smtp send"
 	if err := c.ready(op); err != nil {
 		return err
@@ -488,19 +502,19 @@ func (c *SMTPClient) SendRaw(ctx context.Context, from string, to []string, data
 		return Classify(op, err)
 	}
 	stop := context.AfterFunc(ctx, c.abort)
-	err := c.send(op, from, to, data, utf8)
+	err := c.send(op, from, to, size, write, utf8)
 	if !stop() {
 		return smtpCtxError(op, ctx)
 	}
 	return err
 }
 
-func (c *SMTPClient) send(op, from string, to []string, data []byte, utf8 bool) error {
-	if size, ok := c.c.MaxMessageSize(); ok && size > 0 && len(data) > size {
+func (c *SMTPClient) send(op, from string, to []string, size int64, write func(io.Writer) error, utf8 bool) error {
+	if max, ok := c.c.MaxMessageSize(); ok && max > 0 && size > int64(max) {
 		return NewError(ErrMessageTooLarge, op,
-			fmt.Sprintf("the message has %d bytes and the server accepts at most %d (SIZE)", len(data), size), nil)
+			fmt.Sprintf("the message has %d bytes and the server accepts at most %d (SIZE)", size, max), nil)
 	}
-	opts := &smtp.MailOptions{Size: int64(len(data))}
+	opts := &smtp.MailOptions{Size: size}
 	if utf8 {
 		if ok, _ := c.c.Extension("SMTPUTF8"); !ok {
 			return NewError(ErrInvalidArgument, op,
@@ -538,12 +552,22 @@ func (c *SMTPClient) send(op, from string, to []string, data []byte, utf8 bool) 
 	// go-smtp bounds the DATA command and the final reply, not the writing
 	// of the body: a server that stops reading must not block us. The
 	// deadline is renewed for each chunk, so a large attachment on a slow
-	// link that keeps moving is not cut off.
-	for len(data) > 0 && err == nil {
-		n := min(len(data), smtpDataChunk)
-		c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
-		_, err = w.Write(data[:n])
-		data = data[n:]
+	// link that keeps moving is not cut off. The message is encoded as it
+	// is written (attachments streamed from their files).
+	dw := &smtpDataWriter{c: c, w: w}
+	bw := bufio.NewWriterSize(dw, smtpDataChunk)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if dw.err != nil {
+		err = dw.err // the connection failed, not the message
+	} else if err != nil {
+		// The message could not be produced (an attachment file vanished):
+		// never end DATA with a partial message, drop the session.
+		c.raw.SetWriteDeadline(time.Time{})
+		c.broken()
+		return smtpMessageError(op, err)
 	}
 	if err == nil {
 		c.raw.SetWriteDeadline(time.Now().Add(c.timeout))
@@ -554,6 +578,33 @@ func (c *SMTPClient) send(op, from string, to []string, data []byte, utf8 bool) 
 		return c.refused(op, ErrMessageRejected, "", err)
 	}
 	return nil
+}
+
+// smtpDataWriter writes the DATA body in chunks of at most smtpDataChunk,
+// renewing the write deadline for each; it records the first error.
+type smtpDataWriter struct {
+	c   *SMTPClient
+	w   io.Writer
+	err error
+}
+
+func (d *smtpDataWriter) Write(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	done := 0
+	for len(p) > 0 {
+		n := min(len(p), smtpDataChunk)
+		d.c.raw.SetWriteDeadline(time.Now().Add(d.c.timeout))
+		k, err := d.w.Write(p[:n])
+		done += k
+		if err != nil {
+			d.err = err
+			return done, err
+		}
+		p = p[n:]
+	}
+	return done, nil
 }
 
 // refused maps a failed command: a server refusal gets code (552 means too

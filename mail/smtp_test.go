@@ -136,7 +136,7 @@ func (s *testSMTPSession) Logout() error { return nil }
 
 // startTestSMTP serves b on 127.0.0.1 in mode, with TLS from ca, until the
 // test ends. It returns the port.
-func startTestSMTP(t *testing.T, mode testSMTPMode, ca *testca.CA, b *testSMTPBackend, tweak func(*smtp.Server)) int {
+func startTestSMTP(t testing.TB, mode testSMTPMode, ca *testca.CA, b *testSMTPBackend, tweak func(*smtp.Server)) int {
 	t.Helper()
 	s := smtp.NewServer(b)
 	s.Domain = "localhost"
@@ -221,7 +221,7 @@ func testSMTPTransport(ca *testca.CA, trace io.Writer, mod func(*Config)) *Trans
 	return tr
 }
 
-func dialTestSMTP(t *testing.T, tr *Transport, port int, sec Security, timeout time.Duration) *SMTPClient {
+func dialTestSMTP(t testing.TB, tr *Transport, port int, sec Security, timeout time.Duration) *SMTPClient {
 	t.Helper()
 	c, err := DialSMTP(context.Background(), tr, SMTPOptions{Endpoint: Endpoint{Host: "127.0.0.1", Port: port, Security: sec}, Timeout: timeout})
 	if err != nil {

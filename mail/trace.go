@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"regexp"
 	"strings"
 	"sync"
 )
@@ -42,15 +41,15 @@ func (t *Transport) TraceTo(proto Protocol) io.Writer {
 
 var (
 	// SMTP/POP3 "AUTH mech [initial]", IMAP "tag AUTHENTICATE mech [initial]".
-	authCmd = regexp.MustCompile(`(?i)^((?:\S+ )?(?:AUTH|AUTHENTICATE)) +(\S+)(?: +\S.*)?$`)
+	authCmd = lazyRE(`(?i)^((?:\S+ )?(?:AUTH|AUTHENTICATE)) +(\S+)(?: +\S.*)?$`)
 	// IMAP "tag LOGIN user pass", POP3 "USER x"/"PASS x", "APOP user digest".
-	loginCmd = regexp.MustCompile(`(?i)^(\S+ LOGIN) .*$`)
-	passCmd  = regexp.MustCompile(`(?i)^(PASS|APOP) .*$`)
+	loginCmd = lazyRE(`(?i)^(\S+ LOGIN) .*$`)
+	passCmd  = lazyRE(`(?i)^(PASS|APOP) .*$`)
 	// A server line that ends an auth exchange: SMTP non-334 code, POP3 +OK/-ERR,
 	// IMAP tagged or untagged response.
-	authEnd = regexp.MustCompile(`^(?:[0-9]{3}[ -]|\+OK|-ERR|\* |[A-Za-z0-9.]+ (?:OK|NO|BAD)\b)`)
+	authEnd = lazyRE(`^(?:[0-9]{3}[ -]|\+OK|-ERR|\* |[A-Za-z0-9.]+ (?:OK|NO|BAD)\b)`)
 	// Continuations that are part of the exchange: SMTP 334, IMAP/POP3 "+ ".
-	authCont = regexp.MustCompile(`^(?:334[ -]|\+ |\+$)`)
+	authCont = lazyRE(`^(?:334[ -]|\+ |\+$)`)
 )
 
 // Write implements io.Writer. It never fails because of redaction and
@@ -129,7 +128,7 @@ func (tw *TraceWriter) redact(line string) string {
 }
 
 // taggedEnd is an IMAP tagged response.
-var taggedEnd = regexp.MustCompile(`^([A-Za-z0-9.]+) (?:OK|NO|BAD)\b`)
+var taggedEnd = lazyRE(`^([A-Za-z0-9.]+) (?:OK|NO|BAD)\b`)
 
 // remember keeps a client payload of the auth exchange, to hide it should
 // the server echo it (a few, bounded).
@@ -140,7 +139,7 @@ func (tw *TraceWriter) remember(payload string) {
 }
 
 // authEcho finds "AUTH <mech> <payload>" (or AUTHENTICATE) inside a reply.
-var authEcho = regexp.MustCompile(`(?i)\b((?:AUTH|AUTHENTICATE)\s+[A-Z0-9_-]+)\s+[A-Za-z0-9+/=]{2,}`)
+var authEcho = lazyRE(`(?i)\b((?:AUTH|AUTHENTICATE)\s+[A-Z0-9_-]+)\s+[A-Za-z0-9+/=]{2,}`)
 
 // redactEcho hides, in a server line, an echoed "AUTH mech payload" and
 // every occurrence of payloads.
@@ -155,7 +154,7 @@ func redactEcho(line string, payloads []string) string {
 }
 
 // base64Token finds words that may be base64 payloads.
-var base64Token = regexp.MustCompile(`[A-Za-z0-9+/]{8,}={0,2}`)
+var base64Token = lazyRE(`[A-Za-z0-9+/]{8,}={0,2}`)
 
 // RedactReply hides authentication payloads that a server echoed in reply
 // (shown by GetErrorString, MailGetErr and the trace): what follows "AUTH

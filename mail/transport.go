@@ -36,6 +36,7 @@ const (
 	ImplicitTLS                 // TLS from the first byte (SMTPS, POP3S, IMAPS)
 )
 
+// String returns the mode's name: "plain", "STARTTLS" or "implicit TLS".
 func (s Security) String() string {
 	switch s {
 	case StartTLS:
@@ -86,8 +87,10 @@ func DefaultPort(proto Protocol, sec Security) int {
 
 // Endpoint is where to connect and how.
 type Endpoint struct {
-	Host     string
-	Port     int // 0 means DefaultPort
+	// Host is the server's name or address.
+	Host string
+	Port int // 0 means DefaultPort
+	// Security is the TLS mode of the connection.
 	Security Security
 }
 
@@ -130,6 +133,7 @@ type TokenFunc func(ctx context.Context, user string) (string, error)
 // which CAs to trust, where the trace goes and where OAuth2 tokens come from.
 // A Transport is safe for concurrent use once built.
 type Transport struct {
+	// Config is the [Mail] configuration; nil means DefaultConfig.
 	Config *Config
 	// Dial replaces the TCP dialer when set.
 	Dial DialFunc
@@ -281,7 +285,7 @@ func TLSError(op string, err error) *Error {
 	e := Classify(op, err)
 	switch e.Code {
 	case ErrCertUntrusted:
-		e.Reply = CertificateProblem(err)
+		e.Reply = certificateProblem(err)
 	case ErrConnectionLost, ErrTLSHandshake:
 		e.Code = ErrTLSHandshake
 		e.Reply = "the server did not answer TLS; is the port plain (use SetUseTLS/STARTTLS, or the TLS port)?"
@@ -353,7 +357,10 @@ func withFallback[C any](ctx context.Context, t *Transport, proto Protocol, ep E
 }
 
 // CheckLine rejects values that would break or inject into a protocol
-// command line: CR, LF and NUL.
+// command line or a header: CR, LF and NUL, with an ErrInvalidArgument
+// *Error naming what. It is exported for package bindings, which checks
+// the header values scripts set (TMailMessage:AddCustomHeader) with the
+// same rule before a message is built; hosts need not call it.
 func CheckLine(what, v string) error {
 	if strings.ContainsAny(v, "\r\n\x00") {
 		return NewError(ErrInvalidArgument, what, "", fmt.Errorf("%s contains a line break", what))

@@ -109,7 +109,7 @@ func (r *Runtime) reloadInto(child *Runtime) error {
 	child.lenient = r.lenient
 	child.advpl()
 	for _, c := range r.adv.chunks {
-		fn := child.L.NewFunctionFromProto(c.proto)
+		fn := child.ls.NewFunctionFromProto(c.proto)
 		if _, err := child.call(context.Background(), fn, nil, 0); err != nil {
 			return fmt.Errorf("reload %s: %w", c.name, err)
 		}
@@ -120,7 +120,7 @@ func (r *Runtime) reloadInto(child *Runtime) error {
 
 // openAdvPL installs the _ADVPL global.
 func (r *Runtime) openAdvPL() {
-	L := r.L
+	L := r.ls
 	a := &advplState{
 		R:        L.NewTable(),
 		F:        bindings.Globals(L),

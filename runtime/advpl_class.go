@@ -28,8 +28,8 @@ func (r *Runtime) class(name string) *userClass {
 		return c
 	}
 	c := &userClass{name: name, data: map[string]bool{}, methods: map[string]*lua.LFunction{}}
-	c.mt = r.L.NewTable()
-	c.mt.RawSetString("__index", r.L.NewFunction(func(L *lua.LState) int {
+	c.mt = r.ls.NewTable()
+	c.mt.RawSetString("__index", r.ls.NewFunction(func(L *lua.LState) int {
 		L.Push(r.lookup(c, strings.ToLower(L.OptString(2, ""))))
 		return 1
 	}))
@@ -52,7 +52,7 @@ func (r *Runtime) lookup(c *userClass, key string) lua.LValue {
 		c = r.adv.classes[c.parent]
 	}
 	if key == "classname" {
-		return r.L.NewFunction(func(L *lua.LState) int {
+		return r.ls.NewFunction(func(L *lua.LState) int {
 			if t, ok := L.Get(1).(*lua.LTable); ok {
 				for _, cl := range r.adv.classes {
 					if cl.mt == t.Metatable {

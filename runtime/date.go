@@ -117,7 +117,7 @@ func (r *Runtime) DateValue(d Date) lua.LValue {
 
 // initDate builds the metatable shared by every date value.
 func (r *Runtime) initDate() {
-	L := r.L
+	L := r.ls
 	mt := L.NewTable()
 	fns := map[string]lua.LGFunction{
 		"__tostring": func(L *lua.LState) int {

@@ -113,7 +113,9 @@ func TestDatabaseLine(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rotina.lua:2: DbSeek needs a database: not available in advmail; a host application can register it (docs/embedding.md)") {
 		t.Fatalf("DbSeek error = %v", err)
 	}
-	r.Register("testfield", func(L *lua.LState) int { L.Push(r.fieldGet(L, "SA1", "A1_NOME")); return 1 })
+	if err := r.Register("testfield", func(L *lua.LState) int { L.Push(r.fieldGet(L, "SA1", "A1_NOME")); return 1 }); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.Eval(t.Context(), "rotina.lua", "return testfield()"); err == nil ||
 		!strings.Contains(err.Error(), "SA1->A1_NOME needs a database") {
 		t.Errorf("fieldGet error = %v", err)

@@ -38,10 +38,12 @@ func ExampleNew() {
 	defer r.Close()
 
 	// A host function, callable from the script in any letter case.
-	r.Register("HostRecipient", func(L *lua.LState) int {
+	if err := r.Register("HostRecipient", func(L *lua.LState) int {
 		L.Push(lua.LString("financeiro@empresa.com.br"))
 		return 1
-	})
+	}); err != nil {
+		log.Fatal(err)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

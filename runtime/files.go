@@ -29,6 +29,7 @@ type FileAccess struct {
 
 // FileDir is one folder of a FileAccess.
 type FileDir struct {
+	// Path is the folder, absolute or relative to the working folder.
 	Path  string
 	Write bool // false: read-only
 }
@@ -164,7 +165,7 @@ func (r *Runtime) confineLibs() {
 	if !r.filesSet {
 		return
 	}
-	L := r.L
+	L := r.ls
 	wrap := func(lib, name string, check func(L *lua.LState) error) {
 		t, ok := L.GetGlobal(lib).(*lua.LTable)
 		if !ok {

@@ -51,7 +51,7 @@ func loadServerINI(opts Options) (*serverINI, error) {
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			if !explicit && errors.Is(err, fs.ErrNotExist) {
+			if errors.Is(err, fs.ErrNotExist) && (!explicit || sandboxDefaultINI(opts)) {
 				s.name = defaultININame
 				break
 			}
@@ -68,6 +68,15 @@ func loadServerINI(opts Options) (*serverINI, error) {
 	}
 	s.cfg = cfg
 	return s, nil
+}
+
+// sandboxDefaultINI reports whether opts run on the sandbox and name the
+// server ini by its default name, appserver.ini in the working folder:
+// such a file may be absent (a host's -config flag defaults to it, and
+// nothing is sent anyway), while any other named file must exist.
+func sandboxDefaultINI(opts Options) bool {
+	sandboxed := opts.Sandbox || opts.SandboxServer != nil
+	return sandboxed && opts.ConfigPath != "" && filepath.Clean(opts.ConfigPath) == defaultININame
 }
 
 func nameOr(p string) string {
@@ -171,11 +180,8 @@ func iniGet(name string, data []byte, section, key string) (string, bool, error)
 	if err != nil {
 		return "", false, err
 	}
-	sec, err := f.GetSection(section)
-	if err != nil || !sec.HasKey(key) {
-		return "", false, nil
-	}
-	return sec.Key(key).String(), true, nil
+	v, ok := f.Lookup(section, key)
+	return v, ok, nil
 }
 
 // readINI returns the content of an ini file other than the server ini;

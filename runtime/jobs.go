@@ -98,9 +98,9 @@ func (r *Runtime) newJobRuntime() (*Runtime, error) {
 // runJob calls fn in child and returns its first result.
 func runJob(ctx context.Context, child *Runtime, fn string, args []lua.LValue) (lua.LValue, error) {
 	defer child.releaseLocks()
-	f := child.L.GetGlobal(fn)
+	f := child.ls.GetGlobal(fn)
 	if f == lua.LNil {
-		f = child.L.GetGlobal(strings.ToLower(fn))
+		f = child.ls.GetGlobal(strings.ToLower(fn))
 	}
 	if _, ok := f.(*lua.LFunction); !ok {
 		return lua.LNil, fmt.Errorf("StartJob: function %s is not defined", fn)
@@ -155,4 +155,18 @@ func jobPrelude() []preludeFunc {
 		{spec("UnLockByName", "Releases a named lock taken by this runtime.", r1("lOk", "L", ""),
 			p("cName", "C", "lock name"), o("lEmpresa", "L", ""), o("lFilial", "L", "")), fnUnLockByName},
 	}
+}
+
+// LoadAdvPL compiles and runs the AdvPL sources files, which define their
+// functions and classes, without calling any of them: a host (advmail
+// serve) loads a whole source folder this way, as an RPO would hold it,
+// then calls the function it wants with Call.
+func (r *Runtime) LoadAdvPL(ctx context.Context, files ...string) error {
+	r.advpl()
+	for _, f := range files {
+		if err := r.loadAdvPL(ctx, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

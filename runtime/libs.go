@@ -34,7 +34,7 @@ var stdLibs = []struct {
 // from allowed directories when restricted); table.concat builds its
 // result without the data stack; os.exit ends the script, not the process.
 func (r *Runtime) openLibs() {
-	L := r.L
+	L := r.ls
 	for _, lib := range stdLibs {
 		if lib.name != lua.BaseLibName && slices.Contains(r.libs.Omit, lib.name) {
 			continue

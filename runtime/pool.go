@@ -86,8 +86,8 @@ func NewPool(opts Options, size int) (*Pool, error) {
 			p.Close()
 			return nil, err
 		}
-		ps := &pooled{r: r, envMeta: r.L.CreateTable(0, 1)}
-		ps.envMeta.RawSetString("__index", r.L.G.Global)
+		ps := &pooled{r: r, envMeta: r.ls.CreateTable(0, 1)}
+		ps.envMeta.RawSetString("__index", r.ls.G.Global)
 		r.srv.mu.Lock()
 		ps.iniData, ps.iniCfg = r.srv.data, r.srv.cfg
 		r.srv.mu.Unlock()
@@ -154,7 +154,7 @@ func (p *Pool) get(ctx context.Context) (*pooled, error) {
 // run runs s in a fresh environment and resets the state afterwards.
 func (ps *pooled) run(ctx context.Context, s *Script, args []string) error {
 	r := ps.r
-	env := r.L.CreateTable(0, 4)
+	env := r.ls.CreateTable(0, 4)
 	env.Metatable = ps.envMeta
 	env.RawSetString("_G", env)
 	defer func() {
@@ -189,7 +189,9 @@ func (p *Pool) Register(name string, fn lua.LGFunction) error {
 		return ErrPoolClosed
 	}
 	for _, ps := range held {
-		ps.r.Register(name, fn)
+		if err := ps.r.Register(name, fn); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ Kept = a
 	// Nothing of the runs is left in the state itself.
 	ps := <-p.idle
 	defer func() { p.idle <- ps }()
-	g := ps.r.L.G.Global
+	g := ps.r.ls.G.Global
 	for _, name := range []string{"Leaked", "U_Helper", "Kept", "arg"} {
 		if v := g.RawGetString(name); v != lua.LNil {
 			t.Errorf("global %s = %v left in the state", name, v)
@@ -297,7 +297,7 @@ func TestCompile(t *testing.T) {
 	if want := fmt.Sprintf("ação one %[1]s\nação two %[1]s\n", good); out.String() != want {
 		t.Errorf("output %q, want %q", out.String(), want)
 	}
-	if r.L.GetGlobal("Defined") != lua.LTrue {
+	if r.ls.GetGlobal("Defined") != lua.LTrue {
 		t.Error("global set by Run not kept")
 	}
 	// The script's directory is allowed for dofile, as with DoFile.

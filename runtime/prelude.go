@@ -158,12 +158,12 @@ func (r *Runtime) openPrelude() {
 	r.initDate()
 	for _, f := range prelude {
 		name, fn := f.Name, f.fn
-		bindings.AddGlobal(r.L, name, r.L.NewFunction(func(L *lua.LState) int {
+		bindings.AddGlobal(r.ls, name, r.ls.NewFunction(func(L *lua.LState) int {
 			return fn(fcall{L: L, r: r, name: name})
 		}))
 	}
 	// dDataBase is today's date until RpcSetEnv or the script sets it.
-	r.L.SetGlobal("dDataBase", r.DateValue(DateOf(r.now())))
+	r.ls.SetGlobal("dDataBase", r.DateValue(DateOf(r.now())))
 }
 
 var prelude []preludeFunc
@@ -734,7 +734,7 @@ func (r *Runtime) cloneTable(t *lua.LTable, seen map[*lua.LTable]*lua.LTable) *l
 	if c, ok := seen[t]; ok {
 		return c
 	}
-	out := r.L.CreateTable(t.Len(), 0)
+	out := r.ls.CreateTable(t.Len(), 0)
 	seen[t] = out
 	t.ForEach(func(k, v lua.LValue) {
 		if sub, ok := v.(*lua.LTable); ok && sub.Metatable == lua.LNil {

@@ -27,11 +27,12 @@ import (
 	"github.com/advmail/advmail/mail/sandbox"
 )
 
-// Sizes of the Lua state. The data stack (registry) starts at 20K slots and
-// grows in steps up to 256K slots, so that large table.unpack calls and
-// deep expressions work; the call stack holds up to 2048 nested calls.
+// Sizes of the Lua state. The data stack (registry) starts at 4K slots
+// (small, so that starting is cheap) and grows in steps up to 256K slots,
+// so that large table.unpack calls and deep expressions work; the call
+// stack holds up to 2048 nested calls.
 const (
-	registrySize     = 1024 * 20
+	registrySize     = 1024 * 4
 	registryMaxSize  = 1024 * 256
 	registryGrowStep = 1024
 	callStackSize    = 2048
@@ -44,7 +45,10 @@ type Options struct {
 	// ConfigPath names the appserver.ini to read. "" means
 	// mail.FindConfigPath: $ADVMAIL_CONFIG, then ./appserver.ini when it
 	// exists, else built-in defaults. A named file that is missing or
-	// malformed is an error.
+	// malformed is an error, except in sandbox mode (Sandbox or
+	// SandboxServer) for the default name "appserver.ini" itself: that
+	// file, when absent, means built-in defaults, so that a host whose
+	// -config flag defaults to it runs on the sandbox without one.
 	ConfigPath string
 	// Config, when set, is the [Mail] configuration to use instead of a
 	// file. It is kept in memory as a synthesized server ini that scripts
@@ -118,24 +122,30 @@ type Libs struct {
 // ScriptError is a Lua error raised by a script: a syntax error, a runtime
 // error or a cancellation. Message starts with file:line.
 type ScriptError struct {
+	// Message is the Lua error message, starting with file:line.
 	Message   string
 	Traceback string // "stack traceback:" and one line per frame, or ""
 	cause     error
 }
 
+// Error returns Message.
 func (e *ScriptError) Error() string { return e.Message }
 
 // Unwrap returns the context error when the script was cancelled.
 func (e *ScriptError) Unwrap() error { return e.cause }
 
 // ExitError reports that the script called os.exit(Code).
-type ExitError struct{ Code int }
+type ExitError struct {
+	// Code is the status the script passed to os.exit.
+	Code int
+}
 
+// Error returns "script exited with status N".
 func (e *ExitError) Error() string { return fmt.Sprintf("script exited with status %d", e.Code) }
 
 // Runtime is a Lua state with the AdvPL prelude and the mail bindings.
 type Runtime struct {
-	L      *lua.LState
+	ls     *lua.LState // the Lua state; State returns it
 	engine *bindings.Engine
 	sb     *sandbox.Sandbox
 	srv    *serverINI
@@ -229,7 +239,7 @@ func New(opts Options) (*Runtime, error) {
 	r.engine = &bindings.Engine{Transport: t, Config: srv.config, Stdout: r.stdout}
 	r.initEnv()
 
-	r.L = lua.NewState(lua.Options{
+	r.ls = lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		RegistrySize:        registrySize,
 		RegistryMaxSize:     registryMaxSize,
@@ -239,7 +249,7 @@ func New(opts Options) (*Runtime, error) {
 	})
 	r.openLibs()
 	r.openPrelude()
-	bindings.Open(r.L, r.engine)
+	bindings.Open(r.ls, r.engine)
 	r.initAdvPL(opts)
 	return r, nil
 }
@@ -265,7 +275,7 @@ func (r *Runtime) setTrace(t *mail.Transport, cfg *mail.Config) error {
 
 // State returns the Lua state, for the REPL and for embedders that add
 // their own values. Do not use it while a script runs.
-func (r *Runtime) State() *lua.LState { return r.L }
+func (r *Runtime) State() *lua.LState { return r.ls }
 
 // Engine returns the mail engine the classes are bound to.
 func (r *Runtime) Engine() *bindings.Engine { return r.engine }
@@ -280,8 +290,22 @@ func (r *Runtime) Config() *mail.Config { return r.srv.config() }
 func (r *Runtime) ServerINI() string { return r.srv.name }
 
 // Register installs fn as a global function reachable in any letter case.
-func (r *Runtime) Register(name string, fn lua.LGFunction) {
-	bindings.AddGlobal(r.L, name, r.L.NewFunction(fn))
+// It fails when name is empty, fn is nil, the Runtime is closed or a
+// script is running (as Pool.Register does, it returns an error rather
+// than change a state in use).
+func (r *Runtime) Register(name string, fn lua.LGFunction) error {
+	switch {
+	case name == "":
+		return errors.New("runtime: Register: empty function name")
+	case fn == nil:
+		return fmt.Errorf("runtime: Register %s: nil function", name)
+	case r.closed:
+		return fmt.Errorf("runtime: Register %s: closed", name)
+	case r.running:
+		return fmt.Errorf("runtime: Register %s: a script is running", name)
+	}
+	bindings.AddGlobal(r.ls, name, r.ls.NewFunction(fn))
+	return nil
 }
 
 // DoFile runs the script at path with args, as the lua command does: the
@@ -302,14 +326,14 @@ func (r *Runtime) DoFile(ctx context.Context, path string, args ...string) error
 	if !r.libs.Unrestricted {
 		r.allowDir(filepath.Dir(path))
 	}
-	argt := r.L.NewTable()
+	argt := r.ls.NewTable()
 	argt.RawSetInt(0, lua.LString(path))
 	vals := make([]lua.LValue, len(args))
 	for i, a := range args {
 		argt.RawSetInt(i+1, lua.LString(a))
 		vals[i] = lua.LString(a)
 	}
-	r.L.SetGlobal("arg", argt)
+	r.ls.SetGlobal("arg", argt)
 	_, err = r.run(ctx, path, src, vals, 0)
 	return err
 }
@@ -345,7 +369,7 @@ func (r *Runtime) run(ctx context.Context, name string, src []byte, args []lua.L
 
 // compile loads src (see SourceText) as chunk name.
 func (r *Runtime) compile(name string, src []byte) (*lua.LFunction, error) {
-	fn, err := r.L.Load(bytes.NewReader(SourceText(src)), name)
+	fn, err := r.ls.Load(bytes.NewReader(SourceText(src)), name)
 	if err != nil {
 		return nil, &ScriptError{Message: compileMessage(name, err)}
 	}
@@ -390,7 +414,7 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 	stop := context.AfterFunc(ctx, r.engine.CloseAll)
 	defer stop()
 
-	L := r.L
+	L := r.ls
 	r.running, r.cancelRun, r.exit, r.traceback = true, cancel, nil, ""
 	L.SetContext(ctx)
 	defer func() {
@@ -423,6 +447,15 @@ func (r *Runtime) call(ctx context.Context, fn lua.LValue, args []lua.LValue, nr
 			r.engine.CloseAll()
 		}
 		return nil, se
+	}
+	if ctx.Err() != nil {
+		// Cancelled while a Go function (a mail method whose connection
+		// the cancellation closed) was running, and the chunk ended
+		// before the VM saw it: the call is interrupted all the same, so
+		// that a cancelled call fails whatever instruction it was on.
+		L.SetTop(top)
+		r.engine.CloseAll()
+		return nil, &ScriptError{Message: context.Cause(ctx).Error(), cause: context.Cause(ctx)}
 	}
 	n := L.GetTop() - top
 	out := make([]lua.LValue, n)
@@ -486,8 +519,8 @@ func (r *Runtime) Close() error {
 	if r.engine != nil {
 		r.engine.CloseAll()
 	}
-	if r.L != nil {
-		r.L.Close()
+	if r.ls != nil {
+		r.ls.Close()
 	}
 	var errs []error
 	for i := len(r.closers) - 1; i >= 0; i-- {

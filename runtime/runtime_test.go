@@ -210,7 +210,7 @@ func TestCancelClosesConnections(t *testing.T) {
 	addr, _ := silentServer(t)
 	r, _ := newTestRuntime(t, Options{})
 	tracked := make(chan struct{}, 1)
-	r.Register("BlockingRead", func(L *lua.LState) int {
+	if err := r.Register("BlockingRead", func(L *lua.LState) int {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			L.RaiseError("%v", err)
@@ -221,7 +221,9 @@ func TestCancelClosesConnections(t *testing.T) {
 		_, err = conn.Read(make([]byte, 1))
 		L.Push(lua.LString(fmt.Sprint(err)))
 		return 1
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.DoString(ctx, `local e = blockingread() ; Sleep(60000)`) }()
@@ -320,10 +322,12 @@ return select("#", unpack(t))`)
 
 func TestRegisterAndCaseInsensitiveGlobals(t *testing.T) {
 	r, out := newTestRuntime(t, Options{})
-	r.Register("MyHelper", func(L *lua.LState) int {
+	if err := r.Register("MyHelper", func(L *lua.LState) int {
 		L.Push(lua.LString("helped " + L.CheckString(1)))
 		return 1
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.DoString(context.Background(), `conout(MyHelper("a"), myhelper("b"), MYHELPER("c"))`); err != nil {
 		t.Fatal(err)
 	}
@@ -498,10 +502,12 @@ func TestServerINIProtocolSwitch(t *testing.T) {
 	r, out := newTestRuntime(t, Options{ConfigPath: file})
 	// SeeProtocol records what the engine would connect with.
 	var seen []string
-	r.Register("SeeProtocol", func(L *lua.LState) int {
+	if err := r.Register("SeeProtocol", func(L *lua.LState) int {
 		seen = append(seen, r.Engine().CurrentConfig().Protocol)
 		return 0
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	err := r.DoString(context.Background(), `
 local cIni = GetSrvIniName()
 local cOld = GetPvProfString("Mail", "Protocol", "", cIni)

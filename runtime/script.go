@@ -72,7 +72,7 @@ func (r *Runtime) Run(ctx context.Context, s *Script, args ...string) error {
 	if r.closed {
 		return errors.New("runtime: closed")
 	}
-	return r.runScript(ctx, s, args, r.L.G.Global)
+	return r.runScript(ctx, s, args, r.ls.G.Global)
 }
 
 // runScript runs s with env as its global environment: arg is set in env.
@@ -86,7 +86,7 @@ func (r *Runtime) runScript(ctx context.Context, s *Script, args []string, env *
 	if s.path != "" && !r.libs.Unrestricted {
 		r.allowDir(filepath.Dir(s.path))
 	}
-	L := r.L
+	L := r.ls
 	argt := L.CreateTable(len(args), 1)
 	argt.RawSetInt(0, lua.LString(s.name))
 	vals := make([]lua.LValue, len(args))

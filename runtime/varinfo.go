@@ -36,7 +36,7 @@ func (r *Runtime) varInfoLine(b *strings.Builder, pad, name string, v lua.LValue
 	t, isArray := v.(*lua.LTable)
 	isArray = isArray && t.Metatable == lua.LNil
 	if !isArray {
-		fmt.Fprintf(b, "%s%s (%s) [%s]\n", indent, name, valType(v), varInfoValue(r.L, v))
+		fmt.Fprintf(b, "%s%s (%s) [%s]\n", indent, name, valType(v), varInfoValue(r.ls, v))
 		return
 	}
 	if outer, ok := open[t]; ok {
@@ -58,7 +58,7 @@ func (r *Runtime) varInfoLine(b *strings.Builder, pad, name string, v lua.LValue
 		case lua.LString:
 			sub = fmt.Sprintf("%s[%q]", name, string(k))
 		default:
-			sub = fmt.Sprintf("%s[%s]", name, r.L.ToStringMeta(k).String())
+			sub = fmt.Sprintf("%s[%s]", name, r.ls.ToStringMeta(k).String())
 		}
 		r.varInfoLine(b, pad, sub, t.RawGet(k), depth+1, open)
 	}

@@ -75,6 +75,10 @@ func TestPrwPOPReceiveAttachments(t *testing.T) {
 
 func TestPrwIMAPSort(t *testing.T)        { checkIMAPSort(t, "imap_sort.prw") }
 func TestPrwTMailMngReceive(t *testing.T) { checkTMailMngReceive(t, "tmailmng_receive.prw") }
+func TestPrwXMLImporter(t *testing.T)     { checkImporterBounded(t, "xml_importer.prw") }
+func TestPrwXMLImporterUntilCancelled(t *testing.T) {
+	checkImporterUntilCancelled(t, "xml_importer.prw")
+}
 
 func TestPrwSendReport(t *testing.T) {
 	root := t.TempDir()

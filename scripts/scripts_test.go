@@ -314,6 +314,10 @@ func TestPOPReceiveKeepsExistingFiles(t *testing.T) {
 func TestIMAPSort(t *testing.T)        { checkIMAPSort(t, "imap_sort.lua") }
 func TestTMailMngReceive(t *testing.T) { checkTMailMngReceive(t, "tmailmng_receive.lua") }
 
+// The XML importer (checks in xml_importer_test.go).
+func TestXMLImporter(t *testing.T)               { checkImporterBounded(t, "xml_importer.lua") }
+func TestXMLImporterUntilCancelled(t *testing.T) { checkImporterUntilCancelled(t, "xml_importer.lua") }
+
 // TestEveryScriptIsTested keeps this file in step with the directory.
 func TestEveryScriptIsTested(t *testing.T) {
 	src, err := os.ReadFile("scripts_test.go")

@@ -20,17 +20,24 @@ type Options struct {
 
 // Func describes one generated function.
 type Func struct {
-	Name   string
-	Kind   string
-	Line   int
+	// Name is the canonical (upper case) name, as advpl.Function.Name.
+	Name string
+	// Kind is "user", "function", "main", "static" or "method".
+	Kind string
+	// Line is the source line of the definition.
+	Line int
+	// Failed reports that the body did not parse: calling it raises the error.
 	Failed bool
 }
 
 // Output is the generated chunk.
 type Output struct {
-	Lua       string
+	// Lua is the generated chunk, line-preserving.
+	Lua string
+	// Functions are the functions the chunk defines, in source order.
 	Functions []Func
-	Classes   []string
+	// Classes are the classes the chunk defines (upper case).
+	Classes []string
 }
 
 // MaxLocals is the number of Lua locals a function may use before the rest

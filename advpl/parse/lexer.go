@@ -21,14 +21,18 @@ const (
 
 // Token is one lexical token.
 type Token struct {
+	// Kind is the token's class.
 	Kind   Kind
 	Text   string // identifiers: lower case; ops: normalised; strings: value
 	Raw    string // as written
 	Suffix string // macro suffix
-	Line   int
-	Col    int
+	// Line is the line of the first character, 1-based.
+	Line int
+	// Col is the column of the first character, 1-based.
+	Col int
 }
 
+// String describes the token for error messages.
 func (t Token) String() string {
 	switch t.Kind {
 	case EOF:

@@ -10,9 +10,12 @@ import (
 
 // Diag is a syntax diagnostic.
 type Diag struct {
+	// Line and Col locate the problem, 1-based.
 	Line, Col int
-	Msg       string
-	Func      string
+	// Msg names the token and what was expected.
+	Msg string
+	// Func is the function the problem is in, "" at file level.
+	Func string
 }
 
 // Options tunes the parser.
@@ -26,7 +29,9 @@ const MaxDepth = 500
 
 // Result is the outcome of Parse.
 type Result struct {
-	File  *ast.File
+	// File is the syntax tree; functions that did not parse have Err set.
+	File *ast.File
+	// Diags are the syntax errors, in source order.
 	Diags []Diag
 	// Incomplete reports that the input ended inside an open block or a
 	// function without a top-level Return (REPL continuation).
@@ -800,7 +805,9 @@ func assignable(e ast.Expr) bool {
 
 // ExprResult is the outcome of ParseExpr.
 type ExprResult struct {
-	Expr  ast.Expr
+	// Expr is the expression, nil when it did not parse.
+	Expr ast.Expr
+	// Diags are the syntax errors.
 	Diags []Diag
 }
 

@@ -27,10 +27,13 @@ type Options struct {
 
 // Diagnostic is an error or warning found while preprocessing.
 type Diagnostic struct {
+	// File is the source the problem is in.
 	File      string
 	Line, Col int // 1-based, in File
-	Msg       string
-	Warning   bool
+	// Msg describes the problem.
+	Msg string
+	// Warning marks a problem that does not stop preprocessing.
+	Warning bool
 }
 
 // String formats the diagnostic as "file:line:col: msg".

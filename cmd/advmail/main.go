@@ -5,7 +5,7 @@
 //	advmail run [--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] SCRIPT.lua [ARGS...]
 //	advmail run [--call NAME] [--with FILE]... [--include DIR]... [--lenient] FILE.prw [ARGS...]
 //	advmail translate [--include DIR]... FILE.prw
-//	advmail repl [--config FILE] [--sandbox] [--advpl] [--lenient]
+//	advmail repl [--config FILE] [--sandbox] [--advpl] [--lenient] [--stop-on-error]
 //	advmail stubs --out DIR
 //	advmail version
 //	advmail help [COMMAND]
@@ -42,11 +42,15 @@ const (
 // empty the module version from the build info is used.
 var version = ""
 
-// command is one subcommand. To add one, append it to commands.
+// command is one subcommand. To add one, append it to commands. Its help
+// text (writeHelp) is built from args, about and the flags its run
+// function defines, and is the same for "advmail help NAME" and "advmail
+// NAME --help": help runs the command with --help.
 type command struct {
 	name    string
 	args    string // argument synopsis for the usage text
 	summary string
+	about   []string // lines of the help text after the synopsis
 	run     func(ctx context.Context, env *env, args []string) int
 }
 
@@ -61,12 +65,16 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "[--config FILE] [--trace] [--sandbox] [--sandbox-dir DIR] [--call NAME] [--with FILE]... [--include DIR]... [--lenient] SCRIPT.lua|FILE.prw [ARGS...]",
-			"run a Lua mail script or an AdvPL source", cmdRun},
-		{"translate", "[--include DIR]... FILE.prw", "print the Lua an AdvPL source compiles to", cmdTranslate},
-		{"repl", "[--config FILE] [--sandbox] [--advpl] [--lenient]", "interactive Lua (or, with --advpl, AdvPL) prompt with the mail classes and the prelude", cmdRepl},
-		{"stubs", "--out DIR", "write LuaLS definition files (and an example .luarc.json) for editors", cmdStubs},
-		{"version", "", "print the advmail version", cmdVersion},
-		{"help", "[COMMAND]", "show help for advmail or a command", cmdHelp},
+			"run a Lua mail script or an AdvPL source", runAbout, cmdRun},
+		{"translate", "[--include DIR]... FILE.prw", "print the Lua an AdvPL source compiles to",
+			[]string{"Prints the Lua FILE.prw compiles to; diagnostics go to stderr as FILE:LINE:COL: message."}, cmdTranslate},
+		{"repl", "[--config FILE] [--sandbox] [--advpl] [--lenient] [--stop-on-error]",
+			"interactive Lua (or, with --advpl, AdvPL) prompt with the mail classes and the prelude", replAbout, cmdRepl},
+		{"stubs", "--out DIR", "write LuaLS definition files (and an example .luarc.json) for editors", stubsAbout, cmdStubs},
+		{"version", "", "print the advmail version",
+			[]string{"Prints the advmail version, the commit it was built from and the Go version."}, cmdVersion},
+		{"help", "[COMMAND]", "show help for advmail or a command",
+			[]string{`Without COMMAND, lists the commands; "advmail help COMMAND" prints what "advmail COMMAND --help" prints.`}, cmdHelp},
 	}
 }
 
@@ -114,40 +122,52 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Usage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  advmail %s %s\n", c.name, c.args)
+		fmt.Fprintf(w, "  %s\n", synopsis(c))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "advmail help COMMAND" for the options of a command.`)
 }
 
-func cmdHelp(_ context.Context, e *env, args []string) int {
-	if len(args) == 0 {
+// synopsis is the usage line of c, "advmail NAME ARGS".
+func synopsis(c command) string {
+	return strings.TrimSpace("advmail " + c.name + " " + c.args)
+}
+
+func cmdHelp(ctx context.Context, e *env, args []string) int {
+	fs := flagSet("help")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	switch fs.NArg() {
+	case 0:
 		usage(e.stdout)
 		return exitOK
+	case 1:
+	default:
+		return usageError(e, fs, "want at most one command name")
 	}
-	c := findCommand(args[0])
+	c := findCommand(fs.Arg(0))
 	if c == nil {
-		fmt.Fprintf(e.stderr, "advmail help: unknown command %q\n", args[0])
+		fmt.Fprintf(e.stderr, "advmail help: unknown command %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if c.name == "run" {
-		fs, _ := runFlags(e.stdout)
-		fs.Usage()
-		return exitOK
-	}
-	fmt.Fprintf(e.stdout, "Usage: advmail %s %s\n\n%s\n", c.name, c.args, c.summary)
-	return exitOK
+	// The command prints its own help, so that "advmail help NAME" and
+	// "advmail NAME --help" cannot differ.
+	return c.run(ctx, e, []string{"--help"})
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintln(e.stderr, "advmail version: takes no arguments")
-		return exitUsage
+	fs := flagSet("version")
+	if code, done := parseFlags(e, fs, args); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(e, fs, "takes no arguments")
 	}
 	fmt.Fprintf(e.stdout, "advmail %s\n", versionString())
 	return exitOK
@@ -183,71 +203,116 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
-// flagSet returns the flag set of the command name, writing its errors and
-// its usage to out. The usage is the synopsis from commands, the lines of
-// about, then the flags.
-func flagSet(out io.Writer, name string, about ...string) *flag.FlagSet {
+// flagSet returns an empty flag set for the command name. It writes
+// nothing itself: parseFlags and usageError write the errors and the help.
+func flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("advmail "+name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: advmail %s %s\n\n", name, findCommand(name).args)
-		for _, line := range about {
-			fmt.Fprintln(out, line)
-		}
-		fmt.Fprintln(out)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
 // parseFlags parses args into fs. When that ends the command, done is set
-// and code is its exit status: exitOK after -h (the usage is already
-// written), exitUsage on a bad flag.
-func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+// and code is its exit status: exitOK after -h or --help (the help text
+// is written to stdout), exitUsage on a bad flag (the error, prefixed by
+// the command, and the help text go to stderr).
+func parseFlags(e *env, fs *flag.FlagSet, args []string) (code int, done bool) {
 	err := fs.Parse(args)
 	switch {
 	case err == nil:
 		return exitOK, false
 	case errors.Is(err, flag.ErrHelp):
+		writeHelp(e.stdout, fs)
 		return exitOK, true
 	}
-	return exitUsage, true
+	return usageError(e, fs, err.Error()), true
 }
 
-func runFlags(out io.Writer) (*flag.FlagSet, *runOptions) {
+// usageError writes "advmail NAME: msg" and the help text of the command
+// to stderr and returns exitUsage.
+func usageError(e *env, fs *flag.FlagSet, msg string) int {
+	fmt.Fprintf(e.stderr, "%s: %s\n\n", fs.Name(), msg)
+	writeHelp(e.stderr, fs)
+	return exitUsage
+}
+
+// writeHelp writes the help text of the command whose flag set is fs: the
+// synopsis, the about lines and the flags, spelt as in the synopsis.
+func writeHelp(w io.Writer, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "advmail ")
+	c := findCommand(name)
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(w, "Usage: %s\n", synopsis(*c))
+	if len(c.about) > 0 {
+		fmt.Fprintln(w)
+		for _, line := range c.about {
+			fmt.Fprintln(w, line)
+		}
+	}
+	writeFlags(w, fs)
+}
+
+// writeFlags lists the flags of fs as the synopsis writes them ("--config
+// FILE", not Go's "-config string"): the placeholder is the back-quoted
+// word of the flag's usage text, as flag.UnquoteUsage finds it.
+func writeFlags(w io.Writer, fs *flag.FlagSet) {
+	header := false
+	fs.VisitAll(func(f *flag.Flag) {
+		if !header {
+			fmt.Fprintln(w, "\nFlags:")
+			header = true
+		}
+		arg, text := flag.UnquoteUsage(f)
+		fmt.Fprintln(w, "  "+strings.TrimSpace("--"+f.Name+" "+arg))
+		fmt.Fprintf(w, "      %s\n", strings.TrimSpace(text))
+	})
+}
+
+var runAbout = []string{
+	"Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.",
+	"An AdvPL source (.prw .prx .tlpp .prg) is compiled and its function called with ARGS as strings:",
+	"--call NAME, else its Main Function, else its first User Function.",
+	"Exit status: 0; 1 on a compile or runtime error, or when the AdvPL function returns .F.",
+	"Options must come before the script name.",
+}
+
+func runFlags() (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
-	fs := flagSet(out, "run",
-		"Runs SCRIPT.lua; ARGS are in the arg table and in ... as with the lua command.",
-		"An AdvPL source (.prw .prx .tlpp .prg) is compiled and its function called with ARGS as strings:",
-		"--call NAME, else its Main Function, else its first User Function.",
-		"Exit status: 0; 1 on a compile or runtime error, or when the AdvPL function returns .F.",
-		"Options must come before the script name.")
-	fs.StringVar(&o.config, "config", "", "appserver.ini to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
+	fs := flagSet("run")
+	fs.StringVar(&o.config, "config", "", "the appserver.ini `FILE` to read the [Mail] section from (default: $ADVMAIL_CONFIG, then ./appserver.ini)")
 	fs.BoolVar(&o.trace, "trace", false, "write the protocol trace to stderr (passwords are redacted)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "send and receive through the embedded local mail system; nothing leaves the machine")
-	fs.StringVar(&o.sandboxDir, "sandbox-dir", "", "with --sandbox, save the captured messages there as .eml files")
-	fs.StringVar(&o.call, "call", "", "AdvPL: the function to call (U_ optional; a Static Function may be named)")
-	fs.Var(&o.with, "with", "AdvPL: load this source too (repeatable)")
-	fs.Var(&o.include, "include", "AdvPL: #include search directory (repeatable)")
+	fs.StringVar(&o.sandboxDir, "sandbox-dir", "", "with --sandbox, save the captured messages in `DIR` as .eml files")
+	fs.StringVar(&o.call, "call", "", "AdvPL: the function `NAME` to call (U_ optional; a Static Function may be named)")
+	fs.Var(&o.with, "with", "AdvPL: load the source `FILE` too (repeatable)")
+	fs.Var(&o.include, "include", "AdvPL: #include search directory `DIR` (repeatable)")
 	fs.BoolVar(&o.lenient, "lenient", false, "AdvPL: an undefined function warns once and returns NIL instead of failing")
 	return fs, o
 }
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
-	fs, o := runFlags(e.stderr)
-	if code, done := parseFlags(fs, args); done {
+	fs, o := runFlags()
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(e.stderr, "advmail run: missing script name")
-		fs.Usage()
-		return exitUsage
+		return usageError(e, fs, "missing script name")
 	}
 	if o.sandboxDir != "" && !o.sandbox {
 		fmt.Fprintln(e.stderr, "advmail run: --sandbox-dir needs --sandbox")
 		return exitUsage
 	}
 	script, scriptArgs := fs.Arg(0), fs.Args()[1:]
+	// A source that cannot be read fails before the runtime (and its
+	// sandbox) starts: there is nothing to summarise then.
+	for _, f := range append([]string{script}, o.with...) {
+		if err := checkReadable(f); err != nil {
+			fmt.Fprintf(e.stderr, "advmail: %v\n", err)
+			return exitScript
+		}
+	}
 
 	rt, err := advrt.New(advrt.Options{
 		ConfigPath:  o.config,
@@ -290,6 +355,24 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 	return code
 }
 
+// checkReadable reports why the source file path cannot be read, nil when
+// it can be opened and is not a directory.
+func checkReadable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read script: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return fmt.Errorf("read script: %w", err)
+	case fi.IsDir():
+		return fmt.Errorf("read script: %s is a directory", path)
+	}
+	return nil
+}
+
 // report writes a script failure to w and returns the exit status.
 func report(w io.Writer, err error) int {
 	var exit *advrt.ExitError
@@ -314,15 +397,13 @@ func report(w io.Writer, err error) int {
 
 func cmdTranslate(_ context.Context, e *env, args []string) int {
 	var include listFlag
-	fs := flagSet(e.stderr, "translate", "Prints the Lua FILE.prw compiles to; diagnostics go to stderr as FILE:LINE:COL: message.")
-	fs.Var(&include, "include", "#include search directory (repeatable)")
-	if code, done := parseFlags(fs, args); done {
+	fs := flagSet("translate")
+	fs.Var(&include, "include", "#include search directory `DIR` (repeatable)")
+	if code, done := parseFlags(e, fs, args); done {
 		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "advmail translate: want exactly one source file")
-		fs.Usage()
-		return exitUsage
+		return usageError(e, fs, "want exactly one source file")
 	}
 	rt, err := advrt.New(advrt.Options{Stdout: e.stdout, Stderr: e.stderr, IncludeDirs: include})
 	if err != nil {

@@ -58,13 +58,14 @@ oServer
 	withStdin(t, session, func() {
 		code, stdout, stderr = invoke(context.Background(), "repl", "--sandbox")
 	})
-	if code != 0 {
+	// error("boom") fails: the session goes on, and exits 1.
+	if code != 1 || !strings.Contains(stderr, "advmail repl: 1 statement(s) failed\n") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	want := []string{
 		"2\n",
 		"hi\n",
-		"stdin:1: boom\n",
+		"stdin:3: boom\n",
 		"TMailManager{", "smtp.empresa.com.br:587", "connected=smtp",
 		"(A) [2]\n  [1] (A) [2]\n    [1][1] (C) \"INBOX\"\n    [1][2] (N) 3\n",
 	}
@@ -137,5 +138,72 @@ func TestCLIStubs(t *testing.T) {
 		if code != 2 || stderr == "" {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
 		}
+	}
+}
+
+func TestCLIReplPiped(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("ADVMAIL_CONFIG", "")
+	input := "x = 1\n" +
+		"conout('two')\n" +
+		"error('three')\n" +
+		"function f()\n" +
+		"  error('five')\n" +
+		"end\n" +
+		"f()\n" +
+		"conout('eight')\n" +
+		"if x then\n" +
+		"  conout('never')\n"
+	tests := []struct {
+		name    string
+		args    []string
+		input   string
+		code    int
+		stdout  []string // substrings, in order
+		absent  []string
+		stderr  string
+		noError bool // stderr must be empty
+	}{
+		{name: "carries on", args: []string{"repl"}, input: input, code: 1,
+			stdout: []string{"two\n", "stdin:3: three\n", "stdin:5: five\n", "eight\n",
+				"stdin: incomplete statement at end of input, started at line 9\n"},
+			absent: []string{"never"},
+			stderr: "advmail repl: 3 statement(s) failed\n"},
+		{name: "stop on error", args: []string{"repl", "--stop-on-error"}, input: input, code: 1,
+			stdout: []string{"two\n", "stdin:3: three\n"}, absent: []string{"five", "eight"},
+			stderr: "advmail repl: 1 statement(s) failed; stopped at the first (--stop-on-error)\n"},
+		{name: "clean", args: []string{"repl", "--stop-on-error"}, input: "x = 2\nx * 21\n", code: 0,
+			stdout: []string{"42\n"}, noError: true},
+		{name: "advpl", args: []string{"repl", "--advpl"}, input: "nX := 1\nnX + \"a\"\nnX + 1\n", code: 1,
+			stdout: []string{"stdin.prw:2:", "2\n"}, stderr: "1 statement(s) failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var code int
+			var stdout, stderr string
+			withStdin(t, tc.input, func() {
+				code, stdout, stderr = invoke(context.Background(), tc.args...)
+			})
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout, stderr)
+			}
+			rest := stdout
+			for _, w := range tc.stdout {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Errorf("stdout lacks %q (in order):\n%s", w, stdout)
+					continue
+				}
+				rest = rest[i+len(w):]
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(stdout, a) {
+					t.Errorf("stdout has %q:\n%s", a, stdout)
+				}
+			}
+			if !strings.Contains(stderr, tc.stderr) || tc.noError && stderr != "" {
+				t.Errorf("stderr %q, want %q", stderr, tc.stderr)
+			}
+		})
 	}
 }

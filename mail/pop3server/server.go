@@ -37,7 +37,9 @@ import (
 
 // Message describes one message of a maildrop as the session sees it.
 type Message struct {
-	UID  string
+	// UID is the message's unique id for UIDL.
+	UID string
+	// Size is the message's size in octets, for LIST and STAT.
 	Size int64
 }
 
@@ -57,6 +59,8 @@ type Mailbox interface {
 
 // Backend authenticates users and opens their maildrop.
 type Backend interface {
+	// Login checks the user's password (or, with XOAuth2, bearer token) and
+	// opens the maildrop.
 	Login(user, pass string) (Mailbox, error)
 }
 
@@ -90,6 +94,7 @@ const (
 
 // Server is a POP3 server.
 type Server struct {
+	// Backend authenticates users and opens their maildrops.
 	Backend Backend
 	// TLSConfig enables STLS (and is used by ServeTLS listeners).
 	TLSConfig *tls.Config

@@ -36,6 +36,7 @@ import (
 
 // Captured is one message accepted by the sandbox SMTP server.
 type Captured struct {
+	// From is the envelope sender (MAIL FROM).
 	From        string
 	To          []string // envelope recipients, Bcc included
 	Subject     string   // decoded

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -21,7 +22,9 @@ func TestAdvPLMode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, out := newREPL(t)
 			r.AdvPL = true
-			if err := r.Run(context.Background(), strings.NewReader(tt.in), out); err != nil {
+			err := r.Run(context.Background(), strings.NewReader(tt.in), out)
+			var failed *FailedError
+			if err != nil && !errors.As(err, &failed) {
 				t.Fatal(err)
 			}
 			if !strings.Contains(out.String(), tt.want) {

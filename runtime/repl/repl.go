@@ -12,7 +12,15 @@
 // On a terminal (RunTerminal) the prompt has line editing, a history file,
 // Ctrl-R reverse search and Tab completion; Ctrl-C cancels the line being
 // typed or the statement running, Ctrl-D exits. Elsewhere (Run) input is
-// read line by line with no prompts, so that sessions can be piped in.
+// read line by line with no prompts, so that sessions can be piped in;
+// errors then name the line of the whole input.
+//
+// Interrupting a statement (Ctrl-C at the terminal, or cancelling the
+// context) always fails it with the message "interrupted", also when it
+// is a mail method waiting on a server: the runtime closes the mail
+// connections, and the statement is reported as interrupted even when the
+// method had already returned its error code. The object stays usable
+// (connect again). A script under advmail run sees the same: it stops.
 package repl
 
 import (
@@ -28,6 +36,7 @@ import (
 
 	"github.com/peterh/liner"
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/advmail/advmail/bindings"
@@ -56,7 +65,13 @@ type REPL struct {
 	// AdvPL makes the REPL read AdvPL lines instead of Lua (see advpl.go).
 	AdvPL bool
 
+	// StopOnError makes Run stop at the first input that fails; by
+	// default it goes on to the next one.
+	StopOnError bool
+
 	pending []string // lines of an incomplete chunk
+	start   int      // line of the input where pending began (Run); 0: no line numbers
+	hist    history  // the terminal prompt's entries
 
 	classes  map[string]bindings.ClassSpec // lower-case class name → spec
 	secret   map[string]bool               // lower-case names of members/functions taking a password
@@ -121,13 +136,33 @@ func isCharDevice(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// FailedError is what Run returns when inputs failed: their errors were
+// written to the output as they happened.
+type FailedError struct {
+	Failed  int  // the number of inputs that failed
+	Stopped bool // StopOnError ended the run at the first failure
+}
+
+// Error says how many statements failed, and whether the run stopped.
+func (e *FailedError) Error() string {
+	msg := fmt.Sprintf("%d statement(s) failed", e.Failed)
+	if e.Stopped {
+		msg += "; stopped at the first (--stop-on-error)"
+	}
+	return msg
+}
+
 // Run reads in line by line, evaluates and writes the results and errors
 // to out, with no prompts; it is the mode for piped input and for tests.
-// A failing input is reported and the session goes on. Run returns nil
-// when in ends (an incomplete chunk left at the end is reported as a
-// syntax error), ctx.Err() when ctx is done — cancelling ctx also stops
-// the statement running, and a read in progress on in is abandoned — and
-// a *runtime.ExitError when the input calls os.exit.
+// Error messages name the line of in ("stdin:12: boom"). A failing input
+// is reported and the session goes on, unless StopOnError is set; an
+// incomplete statement left at the end of in is reported as such
+// ("stdin: incomplete statement at end of input, started at line 7") and
+// counts as a failure. Run returns nil when in ends and every input
+// succeeded, a *FailedError when some failed, ctx.Err() when ctx is done —
+// cancelling ctx also stops the statement running, and a read in progress
+// on in is abandoned — and a *runtime.ExitError when the input calls
+// os.exit.
 func (r *REPL) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 	type line struct {
 		text string
@@ -154,7 +189,15 @@ func (r *REPL) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 			}
 		}
 	}()
-	for {
+	defer func() { r.start = 0 }()
+	failed := 0
+	result := func(stopped bool) error {
+		if failed == 0 {
+			return nil
+		}
+		return &FailedError{Failed: failed, Stopped: stopped}
+	}
+	for n := 1; ; n++ {
 		var l line
 		select {
 		case <-ctx.Done():
@@ -165,13 +208,30 @@ func (r *REPL) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 			if !errors.Is(l.err, io.EOF) {
 				return fmt.Errorf("repl: read input: %w", l.err)
 			}
-			return r.flush(ctx, out)
+			bad, err := r.flush(ctx, out)
+			if bad {
+				failed++
+			}
+			if err != nil {
+				return err
+			}
+			return result(false)
 		}
-		if _, err := r.Feed(ctx, l.text, out); err != nil {
+		if len(r.pending) == 0 {
+			r.start = n
+		}
+		_, bad, err := r.feed(ctx, l.text, out)
+		if err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if bad {
+			failed++
+			if r.StopOnError {
+				return result(true)
+			}
 		}
 	}
 }
@@ -182,26 +242,49 @@ func (r *REPL) Run(ctx context.Context, in io.Reader, out io.Writer) error {
 // line being typed or, while a statement runs, cancels it; Ctrl-D (or
 // end of input) ends the session with a nil error. The caller should not
 // cancel ctx on Ctrl-C itself: RunTerminal catches os.Interrupt while a
-// statement runs. Input lines that pass a password (SMTPAuth, Init,
-// MailSmtpOn, … or an "oauth2:" token) are kept out of the history file.
+// statement runs. A complete input is one history entry, also when typed
+// over several lines; cancelled input is not kept. Inputs that pass a
+// password (SMTPAuth, Init, MailSmtpOn, … or an "oauth2:" token) can be
+// recalled during the session but are not written to the history file.
 func (r *REPL) RunTerminal(ctx context.Context, out io.Writer) error {
 	ln := liner.NewLiner()
 	defer ln.Close()
 	ln.SetCtrlCAborts(true)
 	ln.SetTabCompletionStyle(liner.TabPrints)
 	ln.SetWordCompleter(r.Complete)
-	r.loadHistory(ln)
-	defer r.saveHistory(ln)
+	r.loadHistory()
+	for _, l := range r.hist.lines() {
+		ln.AppendHistory(l)
+	}
+	defer r.saveHistory()
+	return r.interact(ctx, ln, out)
+}
 
+// prompter is the line editor the terminal prompt reads from: a
+// *liner.State, or a stand-in in tests.
+type prompter interface {
+	// Prompt reads a line; liner.ErrPromptAborted on Ctrl-C, io.EOF on
+	// Ctrl-D.
+	Prompt(prompt string) (string, error)
+	// AppendHistory adds a line to the editor's (in-memory) history.
+	AppendHistory(item string)
+}
+
+// interact is the loop of the terminal prompt over p. A complete input
+// becomes one history entry, also when typed over several lines, and an
+// input cancelled with Ctrl-C becomes none. A recalled multi-line entry
+// runs as its original lines.
+func (r *REPL) interact(ctx context.Context, p prompter, out io.Writer) error {
+	var entry []string // lines of the input being typed
 	for {
 		prompt := Prompt
-		if len(r.pending) > 0 {
+		if r.Pending() {
 			prompt = ContinuePrompt
 		}
-		text, err := ln.Prompt(prompt)
+		text, err := p.Prompt(prompt)
 		switch {
 		case errors.Is(err, liner.ErrPromptAborted):
-			r.pending = nil
+			r.pending, entry = nil, nil
 			continue
 		case errors.Is(err, io.EOF):
 			fmt.Fprintln(out)
@@ -209,10 +292,19 @@ func (r *REPL) RunTerminal(ctx context.Context, out io.Writer) error {
 		case err != nil:
 			return fmt.Errorf("repl: read input: %w", err)
 		}
-		if strings.TrimSpace(text) != "" && !r.secretLine(text) {
-			ln.AppendHistory(text)
+		if !r.Pending() {
+			text = r.hist.resolve(text)
 		}
-		if _, err := r.feedInterruptible(ctx, text, out); err != nil {
+		entry = append(entry, text)
+		more, err := r.feedInterruptible(ctx, text, out)
+		if !more {
+			src := strings.Join(entry, "\n")
+			entry = nil
+			if line, ok := r.hist.add(src, r.secretLine(src)); ok {
+				p.AppendHistory(line)
+			}
+		}
+		if err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
@@ -244,9 +336,9 @@ func (r *REPL) feedInterruptible(ctx context.Context, text string, out io.Writer
 // (cPass, cPassword, MV_RELPSW, cSenha, …).
 var secretWords = []string{"pass", "psw", "pwd", "senha", "secret", "token"}
 
-// secretLine reports whether a line calls something that takes a password,
-// names a variable or property that holds one, or holds an OAuth2 token, so
-// that it stays out of the history file.
+// secretLine reports whether an input calls something that takes a
+// password, names a variable or property that holds one, or holds an
+// OAuth2 token, so that it stays out of the history file.
 func (r *REPL) secretLine(text string) bool {
 	low := strings.ToLower(text)
 	if strings.Contains(low, "oauth2:") {
@@ -288,7 +380,9 @@ func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-func (r *REPL) loadHistory(ln *liner.State) {
+// loadHistory adds the entries of HistoryFile to the history; a missing or
+// unreadable file is ignored (the history is a convenience).
+func (r *REPL) loadHistory() {
 	if r.HistoryFile == "" {
 		return
 	}
@@ -297,12 +391,12 @@ func (r *REPL) loadHistory(ln *liner.State) {
 		return
 	}
 	defer f.Close()
-	ln.ReadHistory(f)
+	r.hist.read(f)
 }
 
-// saveHistory writes the history file; failures are ignored (the history
-// is a convenience).
-func (r *REPL) saveHistory(ln *liner.State) {
+// saveHistory writes the history file, without the entries that pass a
+// password; failures are ignored.
+func (r *REPL) saveHistory() {
 	if r.HistoryFile == "" {
 		return
 	}
@@ -313,7 +407,7 @@ func (r *REPL) saveHistory(ln *liner.State) {
 	if err != nil {
 		return
 	}
-	ln.WriteHistory(f)
+	r.hist.write(f)
 	f.Close()
 }
 
@@ -328,6 +422,12 @@ func (r *REPL) Pending() bool { return len(r.pending) > 0 }
 // not returned: the error returned is a *runtime.ExitError when the input
 // called os.exit, or a failure of the REPL itself.
 func (r *REPL) Feed(ctx context.Context, text string, out io.Writer) (more bool, err error) {
+	more, _, err = r.feed(ctx, text, out)
+	return more, err
+}
+
+// feed is Feed; failed reports that the input was evaluated and failed.
+func (r *REPL) feed(ctx context.Context, text string, out io.Writer) (more, failed bool, err error) {
 	r.pending = append(r.pending, text)
 	src := strings.Join(r.pending, "\n")
 	if r.AdvPL {
@@ -337,27 +437,47 @@ func (r *REPL) Feed(ctx context.Context, text string, out io.Writer) (more bool,
 	switch state {
 	case chunkEmpty:
 		r.pending = nil
-		return false, nil
+		return false, false, nil
 	case chunkIncomplete:
-		return true, nil
+		return true, false, nil
 	}
 	r.pending = nil
-	return false, r.eval(ctx, code, out)
+	failed, err = r.eval(ctx, code, out)
+	return false, failed, err
 }
 
-// flush evaluates what is left of an incomplete chunk at the end of input,
-// which reports its syntax error.
-func (r *REPL) flush(ctx context.Context, out io.Writer) error {
+// flush handles what is left of an incomplete chunk at the end of input:
+// it is reported as incomplete, and failed is set.
+func (r *REPL) flush(ctx context.Context, out io.Writer) (failed bool, err error) {
 	if len(r.pending) == 0 {
-		return nil
+		return false, nil
 	}
-	src := strings.Join(r.pending, "\n")
 	if r.AdvPL {
-		_, err := r.feedAdvPL(ctx, src, true, out)
-		return err
+		_, failed, err := r.feedAdvPL(ctx, strings.Join(r.pending, "\n"), true, out)
+		return failed, err
 	}
 	r.pending = nil
-	return r.eval(ctx, src, out)
+	r.reportIncomplete(out, ChunkName)
+	return true, nil
+}
+
+// reportIncomplete writes that the input ended inside a statement.
+func (r *REPL) reportIncomplete(out io.Writer, chunk string) {
+	if r.start > 0 {
+		fmt.Fprintf(out, "%s: incomplete statement at end of input, started at line %d\n", chunk, r.start)
+		return
+	}
+	fmt.Fprintf(out, "%s: incomplete statement at end of input\n", chunk)
+}
+
+// linePad is the blank lines put before a chunk so that its line numbers
+// are those of the input (Run); "" at the terminal, where each entry
+// counts from 1.
+func (r *REPL) linePad() string {
+	if r.start <= 1 {
+		return ""
+	}
+	return strings.Repeat("\n", r.start-1)
 }
 
 // chunk states of classify.
@@ -415,19 +535,19 @@ func incomplete(err error) bool {
 	return !strings.Contains(pe.Message, "unterminated string")
 }
 
-// eval runs code and writes its results or its error to out.
-func (r *REPL) eval(ctx context.Context, code string, out io.Writer) error {
-	vals, err := r.rt.Eval(ctx, ChunkName, code)
+// eval runs code and writes its results or its error to out; failed
+// reports a script error. A string returned by a bare VarInfo(...) call is
+// not echoed: VarInfo has written the same text already.
+func (r *REPL) eval(ctx context.Context, code string, out io.Writer) (failed bool, err error) {
+	vals, err := r.rt.Eval(ctx, ChunkName, r.linePad()+code)
 	if err != nil {
-		var exit *advrt.ExitError
-		if errors.As(err, &exit) {
-			return exit
-		}
-		writeError(out, err)
-		return nil
+		return r.reportEvalError(out, err)
 	}
 	if len(vals) == 0 {
-		return nil
+		return false, nil
+	}
+	if len(vals) == 1 && vals[0].Type() == lua.LTString && echoingVarInfo(code) {
+		return false, nil
 	}
 	texts := make([]string, len(vals))
 	oneLine := true
@@ -439,27 +559,68 @@ func (r *REPL) eval(ctx context.Context, code string, out io.Writer) error {
 	}
 	if oneLine {
 		fmt.Fprintln(out, strings.Join(texts, "\t"))
-		return nil
+		return false, nil
 	}
 	for _, t := range texts {
 		fmt.Fprintln(out, t)
 	}
-	return nil
+	return false, nil
+}
+
+// echoingVarInfo reports whether code is "return VarInfo(...)" (the name
+// in any letter case) with its echo argument (the fifth) absent or not a
+// literal false or nil, that is, a call that has printed its result.
+func echoingVarInfo(code string) bool {
+	chunk, err := parse.Parse(strings.NewReader(code), ChunkName)
+	if err != nil || len(chunk) != 1 {
+		return false
+	}
+	ret, ok := chunk[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Exprs) != 1 {
+		return false
+	}
+	call, ok := ret.Exprs[0].(*ast.FuncCallExpr)
+	if !ok || call.Receiver != nil {
+		return false
+	}
+	id, ok := call.Func.(*ast.IdentExpr)
+	if !ok || !strings.EqualFold(id.Value, "VarInfo") {
+		return false
+	}
+	if len(call.Args) >= 5 {
+		switch call.Args[4].(type) {
+		case *ast.FalseExpr, *ast.NilExpr:
+			return false
+		}
+	}
+	return true
+}
+
+// reportEvalError writes a script error to out and sets failed; os.exit
+// is returned as the error.
+func (r *REPL) reportEvalError(out io.Writer, err error) (failed bool, _ error) {
+	var exit *advrt.ExitError
+	if errors.As(err, &exit) {
+		return false, exit
+	}
+	writeError(out, err)
+	return true, nil
 }
 
 // writeError writes a script error: its message (with chunk:line) and,
-// when the error happened inside a function, the traceback.
+// when the error happened inside a function, the traceback. An
+// interrupted statement is reported as "interrupted" alone.
 func writeError(out io.Writer, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintln(out, "interrupted")
+		return
+	}
 	var se *advrt.ScriptError
 	if !errors.As(err, &se) {
 		fmt.Fprintf(out, "error: %v\n", err)
 		return
 	}
-	msg := se.Message
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		msg += " (interrupted)"
-	}
-	fmt.Fprintln(out, msg)
+	fmt.Fprintln(out, se.Message)
 	tb := strings.TrimSpace(se.Traceback)
 	if strings.Count(tb, "\n") >= 2 { // more than the main chunk
 		fmt.Fprintln(out, tb)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -38,13 +39,15 @@ func newREPL(t *testing.T) (*REPL, *bytes.Buffer) {
 	return r, &out
 }
 
-// session pipes input through Run and returns what it printed.
+// session pipes input through Run and returns what it printed. Inputs
+// may fail (Run then returns a *FailedError); any other error is fatal.
 func session(t *testing.T, r *REPL, out *bytes.Buffer, input string) string {
 	t.Helper()
 	out.Reset()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := r.Run(ctx, strings.NewReader(input), out); err != nil {
+	var failed *FailedError
+	if err := r.Run(ctx, strings.NewReader(input), out); err != nil && !errors.As(err, &failed) {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out)
 	}
 	return out.String()
@@ -77,7 +80,7 @@ func TestPipedSession(t *testing.T) {
 			"stdin:2: deep\nstack traceback:\n"},
 		{"call nil", "nosuch()\n", "stdin:1: attempt to call a non-function object"},
 		{"unterminated string is an error", "s = 'abc\n3\n", "unterminated string\n3\n"},
-		{"incomplete at end of input", "function g()\n", "stdin: at end of file"},
+		{"incomplete at end of input", "x = 1\nfunction g()\n  return 1\n", "stdin: incomplete statement at end of input, started at line 2\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,8 +168,8 @@ func TestRunExitAndCancel(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	if !strings.Contains(buf.String(), "stdin:1:") || !strings.Contains(buf.String(), "(interrupted)") {
-		t.Errorf("interrupted statement reported as %q", buf.String())
+	if buf.String() != "interrupted\n" {
+		t.Errorf("interrupted statement reported as %q, want \"interrupted\"", buf.String())
 	}
 }
 
@@ -414,26 +417,205 @@ func TestDefaultHistoryFile(t *testing.T) {
 func TestHistoryFile(t *testing.T) {
 	r, _ := newREPL(t)
 	r.HistoryFile = filepath.Join(t.TempDir(), "cfg", "advmail", "repl_history")
-	ln := liner.NewLiner()
-	ln.AppendHistory("1 + 1")
-	ln.AppendHistory("oServer:SMTPConnect()")
-	r.saveHistory(ln)
-	ln.Close()
-	if _, err := os.Stat(r.HistoryFile); err != nil {
+	r.hist.add("1 + 1", false)
+	r.hist.add("function f()\n  -- a comment\n  return [[a\nb]]\nend", false)
+	r.hist.add(`oServer:SMTPAuth("u", "s3nha")`, true)
+	r.hist.add("oServer:SMTPConnect()", false)
+	r.saveHistory()
+	raw, err := os.ReadFile(r.HistoryFile)
+	if err != nil {
 		t.Fatalf("history not saved: %v", err)
 	}
 	// The file mode is checked where Unix permissions exist:
 	// TestHistoryFileMode in repl_unix_test.go.
-	ln = liner.NewLiner()
-	defer ln.Close()
-	r.loadHistory(ln)
-	var b bytes.Buffer
-	ln.WriteHistory(&b)
-	if b.String() != "1 + 1\noServer:SMTPConnect()\n" {
-		t.Errorf("history read back as %q", b.String())
+	want := "1 + 1\nfunction f()\x1f  -- a comment\x1f  return [[a\x1fb]]\x1fend\noServer:SMTPConnect()\n"
+	if string(raw) != want {
+		t.Errorf("history file %q, want %q (no password line)", raw, want)
+	}
+
+	r2, _ := newREPL(t)
+	r2.HistoryFile = r.HistoryFile
+	r2.loadHistory()
+	got := r2.hist.lines()
+	wantLines := []string{"1 + 1", "function f() -- a comment return [[a b]] end", "oServer:SMTPConnect()"}
+	if strings.Join(got, "|") != strings.Join(wantLines, "|") {
+		t.Errorf("history read back as %q, want %q", got, wantLines)
+	}
+	if src := r2.hist.resolve(wantLines[1]); src != "function f()\n  -- a comment\n  return [[a\nb]]\nend" {
+		t.Errorf("multi-line entry resolved to %q", src)
 	}
 	// A history file that cannot be written is ignored.
 	r.HistoryFile = filepath.Join(r.HistoryFile, "not-a-dir", "h")
-	r.saveHistory(ln)
-	r.loadHistory(ln)
+	r.saveHistory()
+	r.loadHistory()
+}
+
+func TestHistoryRead(t *testing.T) {
+	var h history
+	long := strings.Repeat("x", maxHistoryLine+1)
+	err := h.read(strings.NewReader("a\r\nbad\xff\n\nb\nb\n" + long + "\nafter\n"))
+	if err == nil {
+		t.Error("a line longer than maxHistoryLine: no error")
+	}
+	if got := strings.Join(h.lines(), "|"); got != "a|b" {
+		t.Errorf("entries %q, want a|b (CR dropped, invalid UTF-8, blank and repeated lines skipped)", got)
+	}
+	for range historyLimit + 5 {
+		h.add(fmt.Sprint(len(h.entries)), false)
+	}
+	if len(h.entries) != historyLimit {
+		t.Errorf("%d entries kept, want %d", len(h.entries), historyLimit)
+	}
+}
+
+// scriptedPrompter is a prompter that returns lines (or errors) in turn,
+// then io.EOF, and records the prompts and the history it is given.
+type scriptedPrompter struct {
+	inputs  []any // string or error
+	prompts []string
+	history []string
+}
+
+func (p *scriptedPrompter) Prompt(prompt string) (string, error) {
+	p.prompts = append(p.prompts, prompt)
+	if len(p.inputs) == 0 {
+		return "", io.EOF
+	}
+	in := p.inputs[0]
+	p.inputs = p.inputs[1:]
+	if err, ok := in.(error); ok {
+		return "", err
+	}
+	return in.(string), nil
+}
+
+func (p *scriptedPrompter) AppendHistory(item string) { p.history = append(p.history, item) }
+
+func TestInteractHistory(t *testing.T) {
+	r, out := newREPL(t)
+	r.HistoryFile = filepath.Join(t.TempDir(), "repl_history")
+	p := &scriptedPrompter{inputs: []any{
+		"function add(a, b)", "  return a + b", "end", // one entry
+		"function lost()", liner.ErrPromptAborted, // cancelled: no entry
+		"", // blank: no entry
+		`oServer = TMailManager():New()`,
+		`oServer:Init("", "smtp.empresa.com.br", "fulano", "s3nha", 0, 587)`, // in memory only
+		"add(2, 3)",
+		"function add(a, b) return a + b end", // the recalled one-line form: runs the original lines
+		"add(20, 3)",
+	}}
+	out.Reset()
+	if err := r.interact(context.Background(), p, out); err != nil {
+		t.Fatal(err)
+	}
+	wantHist := []string{
+		"function add(a, b) return a + b end",
+		`oServer = TMailManager():New()`,
+		`oServer:Init("", "smtp.empresa.com.br", "fulano", "s3nha", 0, 587)`,
+		"add(2, 3)",
+		"function add(a, b) return a + b end", // used again: the newest entry
+		"add(20, 3)",
+	}
+	if strings.Join(p.history, "\n") != strings.Join(wantHist, "\n") {
+		t.Errorf("session history:\n%s\nwant:\n%s", strings.Join(p.history, "\n"), strings.Join(wantHist, "\n"))
+	}
+	if got := r.hist.entries[0].src; got != "function add(a, b)\n  return a + b\nend" {
+		t.Errorf("multi-line entry stored as %q", got)
+	}
+	wantPrompts := []string{Prompt, ContinuePrompt, ContinuePrompt, Prompt, ContinuePrompt, Prompt}
+	if strings.Join(p.prompts[:6], "|") != strings.Join(wantPrompts, "|") {
+		t.Errorf("prompts %q, want %q first", p.prompts, wantPrompts)
+	}
+	if !strings.Contains(out.String(), "5\n") || !strings.Contains(out.String(), "23\n") {
+		t.Errorf("output %q lacks 5 and 23", out.String())
+	}
+	r.saveHistory()
+	raw, err := os.ReadFile(r.HistoryFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "function add(a, b)\x1f  return a + b\x1fend\noServer = TMailManager():New()\nadd(2, 3)\nfunction add(a, b)\x1f  return a + b\x1fend\nadd(20, 3)\n"; string(raw) != want {
+		t.Errorf("history file %q, want %q", raw, want)
+	}
+}
+
+func TestPipedLineNumbers(t *testing.T) {
+	input := "x = 1\n" +
+		"\n" +
+		"error('three')\n" +
+		"function f()\n" +
+		"  error('five')\n" +
+		"end\n" +
+		"f()\n" +
+		"y = = 2\n" +
+		"conout('last')\n"
+	r, out := newREPL(t)
+	err := r.Run(context.Background(), strings.NewReader(input), out)
+	var failed *FailedError
+	if !errors.As(err, &failed) || failed.Failed != 3 || failed.Stopped {
+		t.Fatalf("Run = %v, want 3 failures, not stopped", err)
+	}
+	for _, w := range []string{"stdin:3: three\n", "stdin:5: five\n", "stdin:8: syntax error near '='\n", "last\n"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+
+	r, out = newREPL(t)
+	r.StopOnError = true
+	err = r.Run(context.Background(), strings.NewReader(input), out)
+	if !errors.As(err, &failed) || failed.Failed != 1 || !failed.Stopped {
+		t.Fatalf("StopOnError: Run = %v, want 1 failure, stopped", err)
+	}
+	if out.String() != "stdin:3: three\n" {
+		t.Errorf("StopOnError: output %q", out.String())
+	}
+
+	r, out = newREPL(t)
+	if err := r.Run(context.Background(), strings.NewReader("x = 1\nx + 1\n"), out); err != nil || out.String() != "2\n" {
+		t.Errorf("clean run: %v, %q", err, out.String())
+	}
+
+	// AdvPL lines count the same way.
+	r, out = newREPL(t)
+	r.AdvPL = true
+	err = r.Run(context.Background(), strings.NewReader("nX := 1\nIf nX == 1\n  nY := nX + \"a\"\nEndIf\nnX\nIf .T.\n"), out)
+	if !errors.As(err, &failed) || failed.Failed != 2 {
+		t.Errorf("AdvPL: Run = %v, want 2 failures", err)
+	}
+	for _, w := range []string{"stdin.prw:3:", "1\n", "stdin.prw: incomplete statement at end of input, started at line 6\n"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("AdvPL output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestVarInfoShownOnce(t *testing.T) {
+	const dump = "-> t (A) [1]\n     t[1] (N) [7]\n"
+	r, out := newREPL(t)
+	session(t, r, out, "t = {7}\n")
+	tests := []struct{ input, want string }{
+		{`VarInfo("t", t)`, dump},
+		{`varinfo("t", t, 0, true)`, dump},
+		{`x = VarInfo("t", t)`, dump},
+	}
+	for _, tc := range tests {
+		if got := session(t, r, out, tc.input+"\n"); got != tc.want {
+			t.Errorf("%s printed %q, want %q", tc.input, got, tc.want)
+		}
+	}
+	// Without its own echo, the REPL shows the returned string.
+	if got := session(t, r, out, `VarInfo("t", t, 0, false, false)`+"\n"); !strings.Contains(got, "t[1] (N) [7]") || strings.Count(got, "t[1]") != 1 {
+		t.Errorf("VarInfo without echo printed %q", got)
+	}
+
+	r.AdvPL = true
+	for _, in := range []string{`VarInfo("t", {7})`, `VARINFO("t", {7}, 0, .T.)`} {
+		if got := session(t, r, out, in+"\n"); got != dump {
+			t.Errorf("AdvPL %s printed %q, want %q", in, got, dump)
+		}
+	}
+	if got := session(t, r, out, `VarInfo("t", {7}, 0, .F., .F.)`+"\n"); strings.Count(got, "t[1]") != 1 {
+		t.Errorf("AdvPL VarInfo without echo printed %q", got)
+	}
 }

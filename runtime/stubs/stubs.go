@@ -30,6 +30,7 @@ const DateClass = "advmail.Date"
 // File is one generated file.
 type File struct {
 	Name string // file name, no directory
+	// Data is the file's content (LuaLS annotations).
 	Data []byte
 }
 
@@ -97,9 +98,12 @@ func LuaRC(libDir string) []byte {
 	return append(b, '\n')
 }
 
-// Write writes the stub files and an example .luarc.json (whose library is
-// dir as an absolute path) into dir, creating it, and returns the paths
-// written.
+// Write writes the stub files and an example .luarc.json into dir,
+// creating it, and returns the paths written. The .luarc.json is meant to
+// be copied to the folder advmail stubs was run from (normally the
+// scripts' folder, the LuaLS workspace root), so its workspace.library is
+// dir relative to the current directory when dir lies inside it, and an
+// absolute path otherwise.
 func Write(dir string) ([]string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -108,7 +112,7 @@ func Write(dir string) ([]string, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("stubs: %w", err)
 	}
-	files := append(Files(), File{".luarc.json", LuaRC(abs)})
+	files := append(Files(), File{".luarc.json", LuaRC(libraryPath(abs))})
 	var paths []string
 	for _, f := range files {
 		p := filepath.Join(abs, f.Name)
@@ -118,6 +122,20 @@ func Write(dir string) ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// libraryPath returns abs relative to the current directory when it lies
+// inside it, else abs.
+func libraryPath(abs string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return abs
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return abs
+	}
+	return rel
 }
 
 // gen holds what type mapping needs: the class names.
@@ -133,8 +151,13 @@ func (g *gen) class(c bindings.ClassSpec) []byte {
 	doc(&b, c.Doc)
 	fmt.Fprintf(&b, "---@class %s\n", c.Name)
 	for _, m := range c.Members {
-		if m.Kind == bindings.KindProperty {
-			annotation(&b, "---@field", m.Name, g.luaType(m.Type, m.Name, "", c.Name), oneLine(m.Doc))
+		if m.Kind != bindings.KindProperty {
+			continue
+		}
+		typ := g.luaType(m.Type, m.Name, "", c.Name)
+		annotation(&b, "---@field", m.Name, typ, oneLine(m.Doc))
+		for _, sp := range Spellings(m.Name)[1:] {
+			annotation(&b, "---@field", sp, typ, "Same as "+m.Name+".")
 		}
 	}
 	// The class is callable: TMailManager() creates an object, taking
@@ -154,9 +177,69 @@ func (g *gen) class(c bindings.ClassSpec) []byte {
 			continue
 		}
 		b.WriteString("\n")
-		g.function(&b, c.Name+":"+m.Name, m.Doc, m.Params, m.Returns, c.Name, strings.EqualFold(m.Name, "New"))
+		isNew := strings.EqualFold(m.Name, "New")
+		g.function(&b, c.Name+":"+m.Name, m.Doc, m.Params, m.Returns, c.Name, isNew)
+		for _, sp := range Spellings(m.Name)[1:] {
+			b.WriteString("\n")
+			g.function(&b, c.Name+":"+sp, "Same as "+c.Name+":"+m.Name+". "+m.Doc, m.Params, m.Returns, c.Name, isNew)
+		}
 	}
 	return b.Bytes()
+}
+
+// Spellings returns the spellings of a member name that real AdvPL code
+// uses, the declared one first: all lower and all upper case, every
+// acronym written as a word (SMTPAuth: SmtpAuth), that form and the
+// declared one with the first word in lower case (smtpAuth,
+// setSMTPTimeout), and "Timeout" written "TimeOut" (SetSmtpTimeOut). The runtime accepts any
+// letter case; LuaLS matches fields case-sensitively, so the stubs
+// declare these.
+func Spellings(name string) []string {
+	words := splitWords(name)
+	var pascal, camel, timeout strings.Builder
+	for i, w := range words {
+		cw := strings.ToUpper(w[:1]) + strings.ToLower(w[1:])
+		pascal.WriteString(cw)
+		if i == 0 {
+			camel.WriteString(strings.ToLower(w))
+		} else {
+			camel.WriteString(cw)
+		}
+		if cw == "Timeout" {
+			cw = "TimeOut"
+		}
+		timeout.WriteString(cw)
+	}
+	lowerFirst := strings.ToLower(words[0]) + name[len(words[0]):]
+	out := []string{name}
+	for _, s := range []string{strings.ToLower(name), strings.ToUpper(name), pascal.String(), camel.String(), lowerFirst, timeout.String()} {
+		if !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// splitWords splits an identifier at case changes: "SetSMTPTimeout" gives
+// Set, SMTP, Timeout; "nXPriority" gives n, X, Priority; digits stay with
+// the word before them.
+func splitWords(name string) []string {
+	var words []string
+	start := 0
+	isUp := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	isLow := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	for i := 1; i < len(name); i++ {
+		prev, c := name[i-1], name[i]
+		switch {
+		case isLow(prev) && isUp(c): // setS
+			words = append(words, name[start:i])
+			start = i
+		case isUp(prev) && isUp(c) && i+1 < len(name) && isLow(name[i+1]): // SMTPAuth: split before A
+			words = append(words, name[start:i])
+			start = i
+		}
+	}
+	return append(words, name[start:])
 }
 
 // functions renders global functions.

@@ -228,8 +228,8 @@ func TestWriteAndLuaRC(t *testing.T) {
 	}
 	lib, _ := rc["workspace.library"].([]any)
 	abs, _ := filepath.Abs(dir)
-	if len(lib) != 1 || lib[0] != filepath.ToSlash(abs) {
-		t.Errorf("workspace.library = %v, want [%s]", lib, abs)
+	if len(lib) != 1 || lib[0] != libraryPath(abs) {
+		t.Errorf("workspace.library = %v, want [%s]", lib, libraryPath(abs))
 	}
 	// Writing again gives the same bytes.
 	again, err := Write(dir)

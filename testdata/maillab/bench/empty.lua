@@ -1,0 +1,1 @@
+-- empty.lua: nothing; measures process start to exit.
