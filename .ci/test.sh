@@ -18,7 +18,10 @@ cd "$(dirname "$0")/.."
 
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(./...)
-go test "${args[@]}"
+# The integration package (the serve kill -9 cases among them) runs for
+# several minutes: more than go test's default 10-minute package limit
+# leaves room for a slow machine.
+go test -timeout 30m "${args[@]}"
 status=$?
 
 lab_json() {

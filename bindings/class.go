@@ -79,7 +79,33 @@ var (
 	regMu    sync.Mutex
 	regClass []*Class
 	regFunc  []*Function
+
+	buildOnce sync.Once
+	builds    []func() // see registerBuild
 )
+
+// registerBuild adds f to the functions that declare classes and global
+// functions (with registerClass and registerFunc) the first time they are
+// needed, so that their member tables are not built at process start. Call
+// it from an init function; builds run in the order of registration.
+func registerBuild(f func()) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	builds = append(builds, f)
+}
+
+// runBuilds runs the registered builds, once.
+func runBuilds() {
+	buildOnce.Do(func() {
+		regMu.Lock()
+		fs := builds
+		builds = nil
+		regMu.Unlock()
+		for _, f := range fs {
+			f()
+		}
+	})
+}
 
 // registerClass adds c to the classes Open installs.
 func registerClass(c *Class) {
@@ -96,6 +122,7 @@ func registerFunc(f ...*Function) {
 }
 
 func registeredClasses() []*Class {
+	runBuilds()
 	regMu.Lock()
 	defer regMu.Unlock()
 	out := append([]*Class(nil), regClass...)
@@ -104,6 +131,7 @@ func registeredClasses() []*Class {
 }
 
 func registeredFuncs() []*Function {
+	runBuilds()
 	regMu.Lock()
 	defer regMu.Unlock()
 	return append([]*Function(nil), regFunc...)

@@ -72,8 +72,8 @@ func (c *turnConn) Write(p []byte) (int, error) {
 
 // TestHeaderFetchOnOwnConnection checks that StartGetAllMsgHeader runs on
 // the script's IMAP connection: no second connection, one round trip (the
-// FETCH) for the selected folder, three (SELECT, FETCH, SELECT back) for
-// another one, which stays invisible to GetFolder.
+// FETCH) for the selected folder, two (SELECT with the FETCH sent behind
+// it, SELECT back) for another one, which stays invisible to GetFolder.
 func TestHeaderFetchOnOwnConnection(t *testing.T) {
 	e, _, cfg := sandboxEngine(t)
 	cfg.Protocol = "IMAP"
@@ -127,7 +127,7 @@ func TestHeaderFetchOnOwnConnection(t *testing.T) {
 		eq(#rows, 2, "rows of the other folder")
 		eq(rows[2][1], 2, "sequence number in the other folder")
 		eq(o:GetFolder(), "INBOX", "selected folder kept")
-	`, 3)
+	`, 2)
 	step("missing folder", `
 		eq(o:StartGetAllMsgHeader("Nenhuma", {"Subject"}), true, "Start")
 		local done, rows = o:EndGetAllMsgHeader()
@@ -148,6 +148,94 @@ func TestHeaderFetchOnOwnConnection(t *testing.T) {
 		eq(#rows, total, "rows")
 	`, 2)
 	runScript(t, L, `ok(o:IMAPDisconnect(), o, "IMAPDisconnect")`)
+}
+
+// TestIMAPConnectSelectsLater checks that IMAPConnect leaves the SELECT
+// of INBOX to the first call that needs it: a ChangeFolder or a header
+// fetch of another folder right after it costs no SELECT of INBOX, while
+// GetFolder, GetNumMsgs and the message calls see INBOX as before.
+func TestIMAPConnectSelectsLater(t *testing.T) {
+	e, _, cfg := sandboxEngine(t)
+	cfg.Protocol = "IMAP"
+	var tc turnCounter
+	e.Transport.Dial = tc.wrap(e.Transport.Dial)
+	L := newState(t, e)
+	installSleep(L)
+	runScript(t, L, `
+		function fetchAll(o, folder, names)
+			eq(o:StartGetAllMsgHeader(folder, names), true, "StartGetAllMsgHeader " .. folder)
+			for i = 1, 2000 do
+				local done, a = o:EndGetAllMsgHeader()
+				if done then return a end
+				sleep(2)
+			end
+			error("EndGetAllMsgHeader never finished")
+		end
+		function connect()
+			local o = TMailManager():New()
+			o:Init("imap.empresa.com.br", "", "lazy@empresa.com.br", "pw")
+			ok(o:IMAPConnect(), o, "IMAPConnect")
+			return o
+		end
+		o = connect()
+		eq(o:CreateFolder("Outra"), true, "CreateFolder")
+		eq(o:ChangeFolder("INBOX"), true, "ChangeFolder INBOX")
+		local _, n = o:GetNumMsgs()
+		total = n
+		assert(total > 1, "the sandbox INBOX has messages")
+		eq(o:CopyMsgs({1, 2}, "Outra"), true, "CopyMsgs")
+		ok(o:IMAPDisconnect(), o, "IMAPDisconnect")
+	`)
+	cases := []struct {
+		name, code string
+		turns      int // after IMAPConnect
+	}{
+		{"GetFolder and GetNumMsgs", `
+			eq(o:GetFolder(), "INBOX", "GetFolder after IMAPConnect")
+			local nRet, n = o:GetNumMsgs()
+			eq(nRet, 0, "GetNumMsgs code")
+			eq(n, total, "GetNumMsgs after IMAPConnect")
+		`, 1},
+		{"ChangeFolder replaces the SELECT", `
+			eq(o:ChangeFolder("Outra"), true, "ChangeFolder")
+			eq(o:GetFolder(), "Outra", "GetFolder")
+		`, 1},
+		{"message call selects INBOX", `
+			eq(o:SetMsgFlag(1, "F"), true, "SetMsgFlag")
+		`, 2},
+		{"header fetch of another folder", `
+			local rows = fetchAll(o, "Outra", {"Subject"})
+			eq(#rows, 2, "rows of the other folder")
+			eq(o:GetFolder(), "INBOX", "GetFolder after the fetch")
+			local _, n = o:GetNumMsgs()
+			eq(n, total, "GetNumMsgs counts INBOX, not the folder fetched")
+		`, 2},
+		{"header fetch of INBOX", `
+			local rows = fetchAll(o, "INBOX", {"Subject"})
+			eq(#rows, total, "rows")
+			eq(rows[1][1], 1, "sequence number")
+		`, 2},
+		{"delete the folder fetched", `
+			eq(#fetchAll(o, "Outra", {"Subject"}), 2, "rows")
+			eq(o:DeleteFolder("Outra"), true, "DeleteFolder of the folder left selected on the server")
+			eq(o:GetFolder(), "INBOX", "GetFolder after DeleteFolder")
+			local _, n = o:GetNumMsgs()
+			eq(n, total, "GetNumMsgs")
+			eq(o:ChangeFolder("Outra"), false, "the folder is gone")
+		`, 5},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			runScript(t, L, `o = connect()`)
+			_, turns0 := tc.get()
+			runScript(t, L, tt.code)
+			_, turns := tc.get()
+			if turns-turns0 != tt.turns {
+				t.Errorf("%d round trips, want %d", turns-turns0, tt.turns)
+			}
+			runScript(t, L, `ok(o:IMAPDisconnect(), o, "IMAPDisconnect")`)
+		})
+	}
 }
 
 // BenchmarkStartGetAllMsgHeader is one StartGetAllMsgHeader /

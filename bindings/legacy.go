@@ -335,7 +335,10 @@ func mailPopOff(c *Call) int {
 	return c.Push(s.result(s.closePOP()))
 }
 
-func init() {
+func init() { registerBuild(buildLegacy) }
+
+// buildLegacy declares the legacy functions (MailSmtpOn, MailSend, …).
+func buildLegacy() {
 	lOk := ret("lOk", TypeBool, ".T. on success; MailGetErr() explains a failure")
 	conn := func(what string) []Param {
 		return params(

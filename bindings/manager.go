@@ -39,8 +39,7 @@ type manager struct {
 	lastErr *mail.Error // last failure of this object, for GetErrorString
 	initErr string      // reason of Init's -1
 
-	fetch    *headerFetch // StartGetAllMsgHeader in progress or finished
-	fetchUID bool         // SetUseRealID when the fetch started
+	fetch *headerFetch // StartGetAllMsgHeader in progress or finished
 }
 
 // defaultTimeout is what a timeout of 0 means (conventions: 60 s).
@@ -233,7 +232,9 @@ func (m *manager) connectRecv(c *Call, proto mail.Protocol) int {
 			return m.record(err)
 		}
 		if cl.Folder() == "" {
-			if _, err := cl.Select("INBOX"); err != nil {
+			// INBOX is the selected folder; its SELECT waits for the
+			// first operation that needs it (a ChangeFolder first saves it).
+			if err := cl.SelectLater("INBOX"); err != nil {
 				cl.Logout()
 				return m.record(err)
 			}
@@ -676,15 +677,15 @@ func folderStatus(f mail.FolderInfo) string {
 }
 
 func (m *manager) luaGetFolderList(c *Call) int {
-	t := c.L.NewTable()
 	cl, ok := m.needIMAP("imap list")
 	if !ok {
-		return c.Push(t)
+		return c.Push(c.L.NewTable())
 	}
 	list, err := cl.Folders(true)
 	if m.record(err) != 0 {
-		return c.Push(t)
+		return c.Push(c.L.NewTable())
 	}
+	t := c.L.CreateTable(len(list), 0)
 	for _, f := range list {
 		t.Append(array(c.L, lua.LString(f.Name), lua.LString(folderStatus(f)),
 			lua.LNumber(f.Total), lua.LNumber(f.Seen), lua.LNumber(f.Unseen)))
@@ -753,12 +754,98 @@ func (m *manager) luaGetMsgBody(c *Call) int {
 }
 
 // headerFetch is a StartGetAllMsgHeader running in the background on the
-// session's IMAP connection.
+// session's IMAP connection. The fetch goroutine queues rows in pending;
+// each EndGetAllMsgHeader poll (on the script's goroutine, which alone may
+// touch the Lua state) turns the queued rows into Lua rows, so that at most
+// the rows of one poll interval wait as Go values.
 type headerFetch struct {
-	mu   sync.Mutex
-	rows []mail.HeaderRow
-	done bool
-	err  error
+	mu      sync.Mutex
+	pending []mail.HeaderRow
+	done    bool
+	err     error
+
+	// Owned by the script's goroutine.
+	uid    bool                  // column [1] is the UID (SetUseRealID), else the sequence number
+	names  []lua.LValue          // the requested names, boxed once for every row
+	out    []lua.LValue          // the Lua rows built so far
+	seqs   []uint32              // the sequence number of each row of out
+	sorted bool                  // out is in ascending sequence order so far
+	spare  []mail.HeaderRow      // an emptied pending slice, reused
+	shared map[string]lua.LValue // recent values, see value
+}
+
+// take moves the rows queued so far into Lua rows; it reports whether the
+// fetch has ended and with what error.
+func (f *headerFetch) take(L *lua.LState) (done bool, err error) {
+	f.mu.Lock()
+	rows := f.pending
+	f.pending = f.spare[:0]
+	done, err = f.done, f.err
+	f.mu.Unlock()
+	for i := range rows {
+		f.add(L, &rows[i])
+		rows[i] = mail.HeaderRow{} // release the strings of the Go row
+	}
+	f.spare = rows[:0]
+	return done, err
+}
+
+// add appends the Lua row of r: {id, {name, value}, ...}.
+func (f *headerFetch) add(L *lua.LState, r *mail.HeaderRow) {
+	id := r.SeqNum
+	if f.uid {
+		id = r.UID
+	}
+	row := L.CreateTable(1+len(r.Headers), 0)
+	row.Append(lua.LNumber(id))
+	for i, h := range r.Headers {
+		var name lua.LValue
+		if i < len(f.names) && string(f.names[i].(lua.LString)) == h.Name {
+			name = f.names[i]
+		} else {
+			name = lua.LString(h.Name)
+		}
+		pair := L.CreateTable(2, 0)
+		pair.Append(name)
+		pair.Append(f.value(h.Value))
+		row.Append(pair)
+	}
+	if n := len(f.seqs); n > 0 && f.seqs[n-1] > r.SeqNum {
+		f.sorted = false
+	}
+	f.out = append(f.out, row)
+	f.seqs = append(f.seqs, r.SeqNum)
+}
+
+// maxShared bounds headerFetch.shared: values seen again (a sender's From,
+// an empty field) share one Lua string; most others (subjects) are unique.
+const maxShared = 1024
+
+// value returns the Lua string of v, shared with earlier rows when one of
+// them had the same value.
+func (f *headerFetch) value(v string) lua.LValue {
+	if lv, ok := f.shared[v]; ok {
+		return lv
+	}
+	lv := lua.LValue(lua.LString(v))
+	if f.shared == nil || len(f.shared) >= maxShared {
+		f.shared = make(map[string]lua.LValue, maxShared/4)
+	}
+	f.shared[v] = lv
+	return lv
+}
+
+// bySeq sorts Lua rows by their sequence numbers.
+type bySeq struct {
+	rows []lua.LValue
+	seqs []uint32
+}
+
+func (s bySeq) Len() int           { return len(s.rows) }
+func (s bySeq) Less(i, j int) bool { return s.seqs[i] < s.seqs[j] }
+func (s bySeq) Swap(i, j int) {
+	s.rows[i], s.rows[j] = s.rows[j], s.rows[i]
+	s.seqs[i], s.seqs[j] = s.seqs[j], s.seqs[i]
 }
 
 func (m *manager) luaStartGetAllMsgHeader(c *Call) int {
@@ -784,13 +871,16 @@ func (m *manager) luaStartGetAllMsgHeader(c *Call) int {
 	if folder == "" {
 		folder = "INBOX" // what a session of its own would read
 	}
-	f := &headerFetch{}
-	m.fetch, m.fetchUID = f, m.useRealID
+	f := &headerFetch{uid: m.useRealID, sorted: true, names: make([]lua.LValue, len(names))}
+	for i, n := range names {
+		f.names[i] = lua.LString(n)
+	}
+	m.fetch = f
 	// On the script's own connection: its later IMAP calls queue behind
 	// the FETCH; its selected folder is left as it is.
 	cl.FetchAllHeadersAsync(folder, names, func(r mail.HeaderRow) {
 		f.mu.Lock()
-		f.rows = append(f.rows, r)
+		f.pending = append(f.pending, r)
 		f.mu.Unlock()
 	}, func(err error) {
 		f.mu.Lock()
@@ -808,29 +898,16 @@ func (m *manager) luaEndGetAllMsgHeader(c *Call) int {
 		m.fail(mail.ErrInvalidArgument, "imap fetch headers", "", errors.New("StartGetAllMsgHeader was not called or did not start"))
 		return c.Push(lua.LTrue, fill(c.L, dst, nil))
 	}
-	f.mu.Lock()
-	done, rows, err := f.done, f.rows, f.err
-	f.mu.Unlock()
+	done, err := f.take(c.L)
 	if !done {
 		return c.Push(lua.LFalse, fill(c.L, dst, nil))
 	}
 	m.fetch = nil
 	m.record(err)
-	sort.Slice(rows, func(i, j int) bool { return rows[i].SeqNum < rows[j].SeqNum })
-	out := make([]lua.LValue, 0, len(rows))
-	for _, r := range rows {
-		id := r.SeqNum
-		if m.fetchUID {
-			id = r.UID
-		}
-		row := c.L.NewTable()
-		row.Append(lua.LNumber(id))
-		for _, h := range r.Headers {
-			row.Append(array(c.L, lua.LString(h.Name), lua.LString(h.Value)))
-		}
-		out = append(out, row)
+	if !f.sorted {
+		sort.Sort(bySeq{f.out, f.seqs})
 	}
-	return c.Push(lua.LTrue, fill(c.L, dst, out))
+	return c.Push(lua.LTrue, fill(c.L, dst, f.out))
 }
 
 // array builds a Lua array.
@@ -870,7 +947,10 @@ var managerClass = &Class{
 	Describe: func(v any) string { return v.(*manager).describe() },
 }
 
-func init() {
+func init() { registerBuild(buildManagerClass) }
+
+// buildManagerClass declares the members of TMailManager.
+func buildManagerClass() {
 	const recvDoc = " Needs an open receive session."
 	const imapDoc = " IMAP only: returns .F. (GetErrorString: no connection / wrong protocol) without an IMAP session."
 	// The IMAP-only note of methods that do not return a logical.

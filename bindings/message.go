@@ -437,7 +437,10 @@ var messageClass = &Class{
 	Describe: func(v any) string { return v.(*message).describe() },
 }
 
-func init() {
+func init() { registerBuild(buildMessageClass) }
+
+// buildMessageClass declares the members of TMailMessage.
+func buildMessageClass() {
 	b := bindMessage
 	nErr := ret("nErr", TypeNum, "0 = success, else an error code (text via oServer:GetErrorString)")
 	nIdx := ret("nIndex", TypeNum, "0-based index of the new attachment, -1 on error")

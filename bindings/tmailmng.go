@@ -170,7 +170,7 @@ func (g *mng) dialRecv(ctx context.Context, t *mail.Transport, proto mail.Protoc
 			return err
 		}
 		if cl.Folder() == "" {
-			if _, err := cl.Select("INBOX"); err != nil {
+			if err := cl.SelectLater("INBOX"); err != nil {
 				cl.Logout()
 				return err
 			}
@@ -684,7 +684,10 @@ var mngClass = &Class{
 	Describe: func(v any) string { return v.(*mng).describe() },
 }
 
-func init() {
+func init() { registerBuild(buildMngClass) }
+
+// buildMngClass declares the members of TMailMng.
+func buildMngClass() {
 	const imapDoc = " IMAP only: error 28 over POP3, 6 without a session."
 	const recvDoc = " Needs an open receive session (error 6 otherwise)."
 	nMsg := req("nMsg", TypeNum, "message number: sequence number, or UID with lUseRealID = .T. (IMAP)")

@@ -102,6 +102,8 @@ type IMAPClient struct {
 
 	stateMu sync.Mutex
 	folder  string // selected on the server
+	later   string // chosen with SelectLater, not selected yet (folder is "")
+	stray   string // with later: the folder left selected on the server meanwhile
 	shown   string // what Folder reports while pinned
 	pinned  bool   // a background fetch has another folder selected for a while
 
@@ -566,8 +568,47 @@ func imapReply(ie *imap.Error) string {
 
 func (c *IMAPClient) setFolder(f string) {
 	c.stateMu.Lock()
-	c.folder = f
+	c.folder, c.later, c.stray = f, "", ""
 	c.stateMu.Unlock()
+}
+
+// leaveStray selects the SelectLater folder when folder is the one left
+// selected on the server meanwhile (before it is deleted or renamed).
+func (c *IMAPClient) leaveStray(folder string) error {
+	c.stateMu.Lock()
+	stray := c.folder == "" && c.stray != "" && imapSameFolder(c.stray, folder)
+	c.stateMu.Unlock()
+	if !stray {
+		return nil
+	}
+	return c.ensureSelected()
+}
+
+// SelectLater makes folder the selected folder without a command: Folder
+// reports it at once and its SELECT is sent before the first operation that
+// needs a selected folder (Count, fetches, searches, flags, copies, moves,
+// waits), so that a Select of another folder made first costs no round trip
+// for this one. An error of that SELECT is the error of that operation.
+// SelectLater does nothing when a folder is selected already.
+func (c *IMAPClient) SelectLater(folder string) error {
+	op := fmt.Sprintf("imap select %q", folder)
+	if err := imapCheckFolder(op, folder); err != nil {
+		return err
+	}
+	if c == nil || c.client == nil {
+		return NewError(ErrNoConnection, op, "", errors.New("not connected"))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usable(op); err != nil {
+		return err
+	}
+	c.stateMu.Lock()
+	if c.folder == "" {
+		c.later = folder
+	}
+	c.stateMu.Unlock()
+	return nil
 }
 
 // Security returns the TLS mode of the session (after any TryProtocols fallback).
@@ -582,6 +623,9 @@ func (c *IMAPClient) Folder() string {
 	defer c.stateMu.Unlock()
 	if c.pinned {
 		return c.shown
+	}
+	if c.folder == "" {
+		return c.later
 	}
 	return c.folder
 }
@@ -645,22 +689,42 @@ func (c *IMAPClient) selectFolder(folder string) (int, error) {
 		c.setFolder("")
 		return 0, imapStatusErr(fmt.Sprintf("imap select %q", folder), err, ErrNoSuchFolder)
 	}
-	// imapclient (v2.0.0-beta.8) signals the SELECT done before it records
-	// the new mailbox state; wait for that so numMessages is not stale.
-	for i := 0; i < 1000 && c.client.Mailbox() == before; i++ {
-		time.Sleep(time.Millisecond)
-	}
+	c.awaitMailbox(before)
 	c.setFolder(folder)
 	return int(data.NumMessages), nil
 }
 
-// ensureSelected selects INBOX when no folder is selected.
+// awaitMailbox waits (up to a second) until the client's mailbox state is
+// no longer before: imapclient (v2.0.0-beta.8) signals a SELECT done before
+// it records the new mailbox state, and numMessages must not be stale.
+func (c *IMAPClient) awaitMailbox(before *imapclient.SelectedMailbox) {
+	for i := 0; i < 1000 && c.client.Mailbox() == before; i++ {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// ensureSelected selects the folder chosen with SelectLater, or INBOX,
+// when no folder is selected on the server.
 func (c *IMAPClient) ensureSelected() error {
-	if c.Folder() != "" {
+	c.stateMu.Lock()
+	folder, later := c.folder, c.later
+	c.stateMu.Unlock()
+	if folder != "" {
 		return nil
 	}
-	_, err := c.selectFolder("INBOX")
+	if later == "" {
+		later = "INBOX"
+	}
+	_, err := c.selectFolder(later)
 	return err
+}
+
+// selectedState returns the folder selected on the server and the one
+// chosen with SelectLater.
+func (c *IMAPClient) selectedState() (folder, later string) {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	return c.folder, c.later
 }
 
 // numMessages is the message count of the selected folder as last announced.
@@ -680,6 +744,7 @@ func (c *IMAPClient) Unselect() error {
 
 func (c *IMAPClient) unselect() error {
 	if c.selected() == "" {
+		c.setFolder("") // forgets a SelectLater folder
 		return nil
 	}
 	if c.caps.Has(imap.CapUnselect) {
@@ -719,6 +784,8 @@ func (c *IMAPClient) Delete(folder string) error {
 			if err := c.unselect(); err != nil {
 				return err
 			}
+		} else if err := c.leaveStray(folder); err != nil {
+			return err
 		}
 		return c.client.Delete(folder).Wait()
 	})
@@ -740,6 +807,8 @@ func (c *IMAPClient) Rename(from, to string) error {
 			if err := c.unselect(); err != nil {
 				return err
 			}
+		} else if err := c.leaveStray(from); err != nil {
+			return err
 		}
 		if err := c.client.Rename(from, to, nil).Wait(); err != nil {
 			return err
@@ -966,10 +1035,23 @@ func (c *IMAPClient) fetchOne(op string, id uint32, uid bool, opts *imap.FetchOp
 
 // Bounds on what one literal may hold, so that a broken or hostile server
 // cannot make the client buffer without limit (variables for the tests).
+// A message fetched into a Spool (FetchSpool) goes to a temporary file past
+// SpillThreshold, so its bound is the larger imapMaxSpooled.
 var (
 	imapMaxMessage int64 = 256 << 20
 	imapMaxHeader  int64 = 16 << 20
 )
+
+// imapMaxSpooled bounds a message fetched with FetchSpool: MaxSpooledMessage
+// (2 GiB by default), never less than the in-memory bound.
+func imapMaxSpooled() int64 {
+	return max(imapMaxMessage, MaxSpooledMessage)
+}
+
+// imapTooLarge is the ErrMessageTooLarge error of a literal over max bytes.
+func imapTooLarge(op string, max int64) error {
+	return NewError(ErrMessageTooLarge, op, "", fmt.Errorf("literal larger than %d MiB", max>>20))
+}
 
 // imapReadLiteral reads a literal of at most max bytes; a larger one is an
 // ErrMessageTooLarge error.
@@ -979,7 +1061,7 @@ func imapReadLiteral(op string, r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, NewError(ErrMessageTooLarge, op, "", fmt.Errorf("literal larger than %d MiB", max>>20))
+		return nil, imapTooLarge(op, max)
 	}
 	return b, nil
 }
@@ -997,21 +1079,25 @@ func (c *IMAPClient) Fetch(id uint32, uid bool) ([]byte, error) {
 }
 
 // FetchSpool is Fetch into a Spool: a message larger than SpillThreshold
-// is written to a temporary file as it arrives instead of memory.
+// is written to a temporary file as it arrives instead of memory, so it may
+// be as large as MaxSpooledMessage (Fetch's in-memory bound is lower).
 func (c *IMAPClient) FetchSpool(id uint32, uid bool) (*Spool, error) {
 	op := imapIDOp("fetch", id, uid)
+	limit := imapMaxSpooled()
 	var sp *Spool
+	c.conn.spooling.Store(true) // the guard lets the larger literal in
+	defer c.conn.spooling.Store(false)
 	err := c.fetchBody(op, id, uid, func(r io.Reader) error {
 		if sp != nil {
 			sp.Discard()
 		}
 		sp = NewSpool(0)
-		n, err := io.Copy(sp, io.LimitReader(r, imapMaxMessage+1))
+		n, err := io.Copy(sp, io.LimitReader(r, limit+1))
 		if err != nil {
 			return err
 		}
-		if n > imapMaxMessage {
-			return NewError(ErrMessageTooLarge, op, "", fmt.Errorf("literal larger than %d MiB", imapMaxMessage>>20))
+		if n > limit {
+			return imapTooLarge(op, limit)
 		}
 		return nil
 	})
@@ -1198,24 +1284,32 @@ func (c *IMAPClient) FetchAllHeadersAsync(folder string, names []string, fn func
 
 // fetchAllKeep is FetchAllHeadersAsync's operation.
 func (c *IMAPClient) fetchAllKeep(op, folder string, names []string, fn func(HeaderRow)) error {
-	prev := c.selected()
-	if folder == "" || imapSameFolder(folder, prev) {
+	prev, later := c.selectedState()
+	if folder == "" || imapSameFolder(folder, prev) || (prev == "" && imapSameFolder(folder, later)) {
 		if err := c.ensureSelected(); err != nil {
 			return err
 		}
 		return c.fetchHeadersFresh(op, names, fn, false)
 	}
-	c.pin(prev)
-	defer c.unpin()
-	_, err := c.selectFolder(folder)
-	if err == nil {
-		err = c.fetchHeadersFresh(op, names, fn, true)
+	shown := prev
+	if shown == "" {
+		shown = later
 	}
+	c.pin(shown)
+	defer c.unpin()
+	err := c.selectAndFetch(op, folder, names, fn)
 	var rerr error
-	if prev == "" {
-		rerr = c.unselect()
-	} else {
+	switch {
+	case prev != "":
 		_, rerr = c.selectFolder(prev)
+	case later != "":
+		// Chosen with SelectLater and never selected: it stays so (the
+		// next operation that needs it selects it), no SELECT back.
+		c.stateMu.Lock()
+		c.folder, c.later, c.stray = "", later, folder
+		c.stateMu.Unlock()
+	default:
+		rerr = c.unselect()
 	}
 	if err == nil && rerr != nil && !errors.As(rerr, new(*Error)) {
 		err = rerr // the connection failed: the fetch may be incomplete
@@ -1246,6 +1340,60 @@ func (c *IMAPClient) fetchHeadersFresh(op string, names []string, fn func(Header
 	return err
 }
 
+// selectAndFetch selects folder and fetches the headers of all its messages
+// in one round trip: the FETCH follows the SELECT without waiting for it.
+// Rows are read only after the SELECT succeeded; when it fails no folder is
+// selected (RFC 3501 6.3.1), the FETCH fails too and whatever it returns is
+// discarded. A refused FETCH 1:* of a folder found empty is no error.
+func (c *IMAPClient) selectAndFetch(op, folder string, names []string, fn func(HeaderRow)) error {
+	if !imapPlainName(folder) {
+		// The name may be sent as a literal, which waits for the server.
+		n, err := c.selectFolder(folder)
+		if err != nil || n == 0 {
+			return err
+		}
+		return c.fetchHeadersFresh(op, names, fn, true)
+	}
+	before := c.client.Mailbox()
+	c.conn.cork()
+	sel := c.client.Select(folder, nil)
+	cmd := c.startHeaders(names)
+	c.conn.uncork()
+	data, err := sel.Wait()
+	if err != nil {
+		c.setFolder("")
+		cmd.Close() // reads and drops the FETCH's reply
+		return imapStatusErr(fmt.Sprintf("imap select %q", folder), err, ErrNoSuchFolder)
+	}
+	c.awaitMailbox(before)
+	c.setFolder(folder)
+	rows, err := c.readHeaders(op, names, fn, cmd)
+	var ie *imap.Error
+	if err != nil && rows == 0 && errors.As(err, &ie) {
+		if data.NumMessages == 0 {
+			return nil
+		}
+		if _, serr := c.selectFolder(folder); serr == nil && c.numMessages() == 0 {
+			return nil // the folder was emptied meanwhile
+		}
+	}
+	return err
+}
+
+// imapPlainName reports whether a folder name is printable ASCII, which
+// imapclient always sends as an atom or a quoted string, never a literal.
+func imapPlainName(s string) bool {
+	if len(s) > 1024 { // imapwire sends long strings as literals
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // imapCheckFetchAll validates the arguments of FetchAllHeaders.
 func imapCheckFetchAll(op, folder string, names []string, fn func(HeaderRow)) error {
 	if folder != "" {
@@ -1267,10 +1415,19 @@ func imapCheckFetchAll(op, folder string, names []string, fn func(HeaderRow)) er
 // fetchHeaders sends one FETCH 1:* of the named header fields of the
 // selected folder and streams the rows to fn; it returns how many it passed.
 func (c *IMAPClient) fetchHeaders(op string, names []string, fn func(HeaderRow)) (rows int, err error) {
+	return c.readHeaders(op, names, fn, c.startHeaders(names))
+}
+
+// startHeaders sends the FETCH 1:* of fetchHeaders.
+func (c *IMAPClient) startHeaders(names []string) *imapclient.FetchCommand {
 	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true, HeaderFields: names}
 	var all imap.SeqSet
 	all.AddRange(1, 0) // 1:*
-	cmd := c.client.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	return c.client.Fetch(all, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+}
+
+// readHeaders reads the reply of startHeaders, streaming rows to fn.
+func (c *IMAPClient) readHeaders(op string, names []string, fn func(HeaderRow), cmd *imapclient.FetchCommand) (rows int, err error) {
 	defer func() { // also when fn panics: leave the client in order
 		c.conn.arm()
 		cmd.Close()
@@ -1319,7 +1476,8 @@ func imapPickHeaders(hdr []Header, names []string) []Header {
 		out[i].Name = n
 		for _, h := range hdr {
 			if strings.EqualFold(h.Name, n) {
-				out[i].Value = h.Value
+				// A copy: the value may be a slice of the whole header block.
+				out[i].Value = strings.Clone(h.Value)
 				break
 			}
 		}
@@ -1612,7 +1770,11 @@ func (c *IMAPClient) Expunge(folder string) error {
 		switch {
 		case folder == "" && c.Folder() == "":
 			return NewError(ErrInvalidArgument, op, "", errors.New("no folder given and none selected"))
-		case folder != "" && !imapSameFolder(folder, c.Folder()):
+		case folder == "":
+			if err := c.ensureSelected(); err != nil { // a SelectLater folder
+				return err
+			}
+		case !imapSameFolder(folder, c.selected()):
 			if _, err := c.selectFolder(folder); err != nil {
 				return err
 			}
@@ -1730,6 +1892,11 @@ type imapConn struct {
 
 	guard      imapGuard   // bounds every response (imap_guard.go); used by Read only
 	guardReset atomic.Bool // a new command started: reset the guard's byte count
+	spooling   atomic.Bool // FetchSpool runs: FETCH literals may reach imapMaxSpooled
+
+	corkMu sync.Mutex
+	corked bool   // writes are held in cbuf until uncork
+	cbuf   []byte // the writes held
 
 	lsubOut atomic.Bool // rewrite the next LIST command to LSUB
 	lsubIn  atomic.Bool // rewrite "* LSUB " responses to "* LIST "
@@ -1740,7 +1907,9 @@ type imapConn struct {
 }
 
 func newIMAPConn(c, raw net.Conn, pre []byte, timeout time.Duration) *imapConn {
-	return &imapConn{Conn: c, raw: raw, pre: pre, timeout: timeout}
+	ic := &imapConn{Conn: c, raw: raw, pre: pre, timeout: timeout}
+	ic.guard.spooling = &ic.spooling
+	return ic
 }
 
 func (c *imapConn) SetDeadline(time.Time) error      { return nil }
@@ -1839,11 +2008,47 @@ func (c *imapConn) Write(p []byte) (int, error) {
 			p = q
 		}
 	}
+	c.corkMu.Lock()
+	if c.corked {
+		c.cbuf = append(c.cbuf, p...)
+		c.corkMu.Unlock()
+		return len(p), nil
+	}
+	c.corkMu.Unlock()
 	n, err := c.Conn.Write(p)
 	if n > 0 {
 		c.kick(n)
 	}
 	return n, err
+}
+
+// cork holds the writes that follow until uncork sends them as one, so
+// that commands sent without waiting for each other leave together (one
+// round trip). Only commands that never wait for a continuation request
+// (no synchronising literal) may be sent while corked.
+func (c *imapConn) cork() {
+	c.corkMu.Lock()
+	c.corked = true
+	c.corkMu.Unlock()
+}
+
+// uncork sends the writes held since cork; a failed write closes the
+// session (the commands' replies would never come).
+func (c *imapConn) uncork() {
+	c.corkMu.Lock()
+	buf := c.cbuf
+	c.corked, c.cbuf = false, nil
+	c.corkMu.Unlock()
+	if len(buf) == 0 {
+		return
+	}
+	n, err := c.Conn.Write(buf)
+	if n > 0 {
+		c.kick(n)
+	}
+	if err != nil {
+		c.abort(err)
+	}
 }
 
 // Read passes every byte through the guard (imap_guard.go) before

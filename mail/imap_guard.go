@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"sync/atomic"
 )
 
 // Bounds of the IMAP response guard (variables for the tests). go-imap
@@ -49,6 +50,9 @@ type imapGuard struct {
 	head     []byte
 	kind     imapRespKind
 	command  int64 // bytes counted against imapMaxCommandBytes
+	// spooling, when set and true, raises the bound of a FETCH literal
+	// from imapMaxMessage to imapMaxSpooled (FetchSpool is running).
+	spooling *atomic.Bool
 }
 
 type imapRespKind int
@@ -171,9 +175,14 @@ func (g *imapGuard) endLine() error {
 		max := imapMaxOtherLiteral
 		switch g.kind {
 		case imapRespFetch:
-			// The consumer reports a body over imapMaxMessage as
+			// The consumer reports a body over its bound (imapMaxMessage
+			// in memory, imapMaxSpooled into a Spool) as
 			// ErrMessageTooLarge; the guard only stops what nobody reads.
-			max = imapMaxMessage + imapMaxOtherLiteral
+			body := imapMaxMessage
+			if g.spooling != nil && g.spooling.Load() {
+				body = imapMaxSpooled()
+			}
+			max = body + imapMaxOtherLiteral
 		case imapRespList:
 			max = imapMaxListLiteral
 		}

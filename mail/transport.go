@@ -184,28 +184,27 @@ func (t *Transport) TLSConfig(host string) (*tls.Config, error) {
 		tc.MinVersion = tls.VersionTLS12
 	}
 	if cfg.CAFile != "" || (t != nil && t.RootCAs != nil) {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
+		var pools []*x509.CertPool // tried in turn, then the system roots
+		if t != nil && t.RootCAs != nil {
+			pools = append(pools, t.RootCAs)
 		}
 		if cfg.CAFile != "" {
 			pem, err := os.ReadFile(cfg.CAFile)
 			if err != nil {
 				return nil, NewError(ErrFile, "read [Mail] CAFile", "", err)
 			}
-			if !pool.AppendCertsFromPEM(pem) {
+			file := x509.NewCertPool()
+			if !file.AppendCertsFromPEM(pem) {
 				return nil, NewError(ErrFile, "read [Mail] CAFile", "", fmt.Errorf("%s holds no PEM certificate", cfg.CAFile))
 			}
+			pools = append(pools, file)
 		}
-		tc.RootCAs = pool
-	}
-	if t != nil && t.RootCAs != nil {
-		// x509.CertPool has no merge: verify against either pool by hand.
-		extra := t.RootCAs
-		base := tc.RootCAs
-		tc.InsecureSkipVerify = true // verification is done below, against both pools
+		// x509.CertPool has no merge, and loading the system roots costs
+		// tens of milliseconds: verify by hand against each pool, and load
+		// the system roots only when none of them verifies the server.
+		tc.InsecureSkipVerify = true // verification is done below
 		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			return verifyEither(cs, host, base, extra)
+			return verifyAny(cs, host, pools)
 		}
 	}
 	if cfg.Insecure(host) {
@@ -215,8 +214,20 @@ func (t *Transport) TLSConfig(host string) (*tls.Config, error) {
 	return tc, nil
 }
 
-// verifyEither verifies the peer chain against base (nil = system) or extra.
-func verifyEither(cs tls.ConnectionState, host string, base, extra *x509.CertPool) error {
+// systemRoots loads the system roots once per process, on first need.
+var systemRoots = sync.OnceValue(func() *x509.CertPool {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		return nil
+	}
+	return pool
+})
+
+// verifyAny verifies the server's chain against each pool in turn, then
+// against the system roots. The error reported is the most telling one: a
+// pool that knows the issuer but finds the name or dates wrong says more
+// than "unknown authority" from the others.
+func verifyAny(cs tls.ConnectionState, host string, pools []*x509.CertPool) error {
 	if len(cs.PeerCertificates) == 0 {
 		return fmt.Errorf("tls: server sent no certificate")
 	}
@@ -225,13 +236,31 @@ func verifyEither(cs tls.ConnectionState, host string, base, extra *x509.CertPoo
 		inter.AddCert(c)
 	}
 	opts := x509.VerifyOptions{DNSName: host, Intermediates: inter}
-	opts.Roots = extra
-	if _, err := cs.PeerCertificates[0].Verify(opts); err == nil {
-		return nil
+	pools = append(pools[:len(pools):len(pools)], nil) // nil: the system roots, loaded last
+	var first, telling error
+	for _, p := range pools {
+		if p == nil {
+			if p = systemRoots(); p == nil {
+				continue
+			}
+		}
+		opts.Roots = p
+		_, err := cs.PeerCertificates[0].Verify(opts)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+		var unknown x509.UnknownAuthorityError
+		if telling == nil && !errors.As(err, &unknown) {
+			telling = err
+		}
 	}
-	opts.Roots = base
-	_, err := cs.PeerCertificates[0].Verify(opts)
-	return err
+	if telling != nil {
+		return telling
+	}
+	return first
 }
 
 // DialConn opens a connection to ep for proto within timeout, performing the

@@ -88,3 +88,43 @@ func BenchmarkRunScript(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNew measures what advmail run does around a script: New with
+// the unrestricted libraries and no configuration file, one tiny chunk,
+// Close. "Close" leaves the chunk out; "Empty" runs "local x = 1";
+// "Prelude" calls a prelude function and a mail class. The "Defer"
+// variants set Options.DeferGlobals, as advmail run does for Lua scripts.
+//
+//	go test ./runtime -run '^$' -bench BenchmarkNew -benchmem
+func BenchmarkNew(b *testing.B) {
+	ctx := context.Background()
+	cases := []struct {
+		name, code string
+		defers     bool
+	}{
+		{"Close", "", false},
+		{"Empty", "local x = 1", false},
+		{"Prelude", `local x = AllTrim("  a  ") .. tostring(TMailManager() ~= nil)`, false},
+		{"Defer/Close", "", true},
+		{"Defer/Empty", "local x = 1", true},
+		{"Defer/Prelude", `local x = AllTrim("  a  ") .. tostring(TMailManager() ~= nil)`, true},
+	}
+	for _, c := range cases {
+		opts := Options{INI: []byte{}, Stdout: io.Discard, Stderr: io.Discard, Libs: Libs{Unrestricted: true}, DeferGlobals: c.defers}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.code != "" {
+					if err := r.DoString(ctx, c.code); err != nil {
+						b.Fatal(err)
+					}
+				}
+				r.Close()
+			}
+		})
+	}
+}

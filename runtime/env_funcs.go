@@ -65,8 +65,15 @@ func envPrelude() []preludeFunc {
 			func(c fcall) int { return c.push(lua.LTrue) }},
 		{spec("RpcSetType", "Sets the license type of the RPC connection: accepted and ignored.", nil, o("nType", "N", "ignored")),
 			func(fcall) int { return 0 }},
-		{spec("KillApp", "Asks the job to end: raises an error that ends the script.", nil, o("lKill", "L", "")),
-			func(c fcall) int { c.L.RaiseError("KillApp: the job was asked to end"); return 0 }},
+		{spec("KillApp", "Reports whether the job was asked to end (.T. once the run is cancelled); KillApp(.T.) ends the script.", r1("lKill", "L", ""), o("lKill", "L", "")),
+			func(c fcall) int {
+				if lua.LVAsBool(c.L.Get(1)) {
+					c.L.RaiseError("KillApp: the job was asked to end")
+				}
+				ctx := c.L.Context()
+				c.L.Push(lua.LBool(ctx != nil && ctx.Err() != nil))
+				return 1
+			}},
 		{spec("MsDate", "Returns the server's date.", r1("dDate", "D", "")), fnDate},
 		{spec("Chr", "Returns the character of a code (Windows-1252 above 127).", r1("cChar", "C", ""), p("nCode", "N", "0..255")), fnChr},
 		{spec("Asc", "Returns the code of the first character (0 when empty).", r1("nCode", "N", ""), p("cText", "C", "text")), fnAsc},

@@ -234,3 +234,94 @@ func tableConcat(L *lua.LState) int {
 	L.Push(lua.LString(b.String()))
 	return 1
 }
+
+// deferredGlobals is what deferGlobals left to do: the install function
+// and the base functions it wrapped, by name.
+type deferredGlobals struct {
+	install func()
+	wrapped map[string]wrappedFn
+}
+
+// wrappedFn is a base function replaced until the globals are installed.
+type wrappedFn struct{ orig, wrapper lua.LValue }
+
+// observers are the functions that see _G as it is, without its
+// metamethods: calling one installs the deferred globals first.
+var observers = []string{"rawget", "rawset", "next", "pairs", "getmetatable", "setmetatable", "getfenv", "setfenv"}
+
+// deferGlobals arranges for install (the prelude, the mail classes, the
+// AdvPL support) to run when a script first needs it instead of now: a
+// metatable on _G runs it on the first read of a missing global and on
+// the first assignment of a new one, and the base functions that bypass
+// metatables (rawget, pairs, …, and debug.getmetatable/setmetatable) run
+// it before doing their work. installGlobals undoes all of this, so that
+// the state is then what New without DeferGlobals builds.
+func (r *Runtime) deferGlobals(install func()) {
+	L := r.ls
+	g := L.G.Global
+	d := &deferredGlobals{install: install, wrapped: map[string]wrappedFn{}}
+	r.deferred = d
+	mt := L.CreateTable(0, 2)
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		r.installGlobals()
+		L.Push(L.GetTable(L.Get(1), L.Get(2)))
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		r.installGlobals()
+		L.SetTable(L.Get(1), L.Get(2), L.Get(3))
+		return 0
+	}))
+	L.SetMetatable(g, mt)
+	wrap := func(t *lua.LTable, name, key string) {
+		orig, ok := t.RawGetString(name).(*lua.LFunction)
+		if !ok {
+			return
+		}
+		w := L.NewFunction(func(L *lua.LState) int {
+			r.installGlobals()
+			n := L.GetTop()
+			L.Insert(orig, 1)
+			L.Call(n, lua.MultRet)
+			return L.GetTop()
+		})
+		t.RawSetString(name, w)
+		d.wrapped[key] = wrappedFn{orig: orig, wrapper: w}
+	}
+	for _, name := range observers {
+		wrap(g, name, name)
+	}
+	if dbg, ok := g.RawGetString("debug").(*lua.LTable); ok {
+		wrap(dbg, "getmetatable", "debug.getmetatable")
+		wrap(dbg, "setmetatable", "debug.setmetatable")
+	}
+}
+
+// installGlobals runs what deferGlobals deferred, once; it does nothing
+// when nothing is deferred. The base functions get their own values back
+// (unless the script replaced them meanwhile) and _G loses the metatable
+// before the install, which sets its own.
+func (r *Runtime) installGlobals() {
+	d := r.deferred
+	if d == nil {
+		return
+	}
+	r.deferred = nil
+	L := r.ls
+	g := L.G.Global
+	L.SetMetatable(g, lua.LNil)
+	for key, w := range d.wrapped {
+		t, name := g, key
+		if after, ok := strings.CutPrefix(key, "debug."); ok {
+			dbg, isTable := g.RawGetString("debug").(*lua.LTable)
+			if !isTable {
+				continue
+			}
+			t, name = dbg, after
+		}
+		if t.RawGetString(name) == w.wrapper {
+			t.RawSetString(name, w.orig)
+		}
+	}
+	d.install()
+}

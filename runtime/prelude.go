@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -145,8 +146,9 @@ func r1(name, typ, doc string) []bindings.Param { return []bindings.Param{p(name
 // PreludeFuncs documents the prelude functions every Runtime installs, for
 // LuaLS stubs and REPL completion, sorted by name.
 func PreludeFuncs() []bindings.FuncSpec {
-	out := make([]bindings.FuncSpec, len(prelude))
-	for i, f := range prelude {
+	fns := preludeTable()
+	out := make([]bindings.FuncSpec, len(fns))
+	for i, f := range fns {
 		out[i] = f.FuncSpec
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
@@ -156,7 +158,7 @@ func PreludeFuncs() []bindings.FuncSpec {
 // openPrelude installs the prelude into the state.
 func (r *Runtime) openPrelude() {
 	r.initDate()
-	for _, f := range prelude {
+	for _, f := range preludeTable() {
 		name, fn := f.Name, f.fn
 		bindings.AddGlobal(r.ls, name, r.ls.NewFunction(func(L *lua.LState) int {
 			return fn(fcall{L: L, r: r, name: name})
@@ -166,10 +168,21 @@ func (r *Runtime) openPrelude() {
 	r.ls.SetGlobal("dDataBase", r.DateValue(DateOf(r.now())))
 }
 
-var prelude []preludeFunc
+// The prelude functions, built on first use (not at process start: a
+// script that calls none of them does not pay for the table).
+var (
+	preludeOnce sync.Once
+	preludeFns  []preludeFunc
+)
 
-func init() {
-	prelude = []preludeFunc{
+// preludeTable returns the prelude functions.
+func preludeTable() []preludeFunc {
+	preludeOnce.Do(func() { preludeFns = buildPrelude() })
+	return preludeFns
+}
+
+func buildPrelude() []preludeFunc {
+	prelude := []preludeFunc{
 		// Console.
 		{spec("ConOut", "Writes its arguments, joined with spaces, as one line to the console (stdout).", nil,
 			p("xText", "U", "values to write; non-strings are converted as cValToChar does (nil as NIL)")),
@@ -309,7 +322,7 @@ func init() {
 		{spec("FindClass", "Reports whether a class exists (TMailManager, TMailMessage, TMailMng, …).", r1("lFound", "L", ""),
 			p("cClass", "C", "class name")), fnFindClass},
 	}
-	prelude = mergePrelude(prelude, dbPrelude(), envPrelude(), morePrelude(), filePrelude(), uiPrelude(), jobPrelude(), jsonPrelude())
+	return mergePrelude(prelude, dbPrelude(), envPrelude(), morePrelude(), filePrelude(), uiPrelude(), jobPrelude(), jsonPrelude())
 }
 
 // mergePrelude appends the groups to base; a later entry replaces an

@@ -97,6 +97,16 @@ type Options struct {
 	// IncludeDirs are searched for #include files of AdvPL sources after
 	// the source's own folder and before $ADVMAIL_INCLUDE.
 	IncludeDirs []string
+
+	// DeferGlobals postpones installing the prelude, the mail classes,
+	// the legacy functions and the AdvPL support until a Lua script
+	// first looks past the standard library: reads a global that is not
+	// there, assigns a new global, or inspects _G (pairs, next, rawget,
+	// rawset, getmetatable, setmetatable); State, Register and RunAdvPL
+	// through DoFile install them too. A script that needs none of them
+	// starts faster; every other behaviour is as without it. The
+	// advmail run command sets it for Lua scripts.
+	DeferGlobals bool
 }
 
 // Libs selects what the standard Lua libraries may do. The zero value is
@@ -173,6 +183,8 @@ type Runtime struct {
 	adv         *advplState // AdvPL support, see advpl.go
 	lenient     bool
 	includeDirs []string
+
+	deferred *deferredGlobals // see deferGlobals; nil once installed
 }
 
 // New creates a Runtime: reads the configuration, starts the sandbox when
@@ -248,9 +260,16 @@ func New(opts Options) (*Runtime, error) {
 		MinimizeStackMemory: true,
 	})
 	r.openLibs()
-	r.openPrelude()
-	bindings.Open(r.ls, r.engine)
-	r.initAdvPL(opts)
+	install := func() {
+		r.openPrelude()
+		bindings.Open(r.ls, r.engine)
+		r.initAdvPL(opts)
+	}
+	if opts.DeferGlobals {
+		r.deferGlobals(install)
+	} else {
+		install()
+	}
 	return r, nil
 }
 
@@ -275,7 +294,10 @@ func (r *Runtime) setTrace(t *mail.Transport, cfg *mail.Config) error {
 
 // State returns the Lua state, for the REPL and for embedders that add
 // their own values. Do not use it while a script runs.
-func (r *Runtime) State() *lua.LState { return r.ls }
+func (r *Runtime) State() *lua.LState {
+	r.installGlobals()
+	return r.ls
+}
 
 // Engine returns the mail engine the classes are bound to.
 func (r *Runtime) Engine() *bindings.Engine { return r.engine }
@@ -304,6 +326,7 @@ func (r *Runtime) Register(name string, fn lua.LGFunction) error {
 	case r.running:
 		return fmt.Errorf("runtime: Register %s: a script is running", name)
 	}
+	r.installGlobals()
 	bindings.AddGlobal(r.ls, name, r.ls.NewFunction(fn))
 	return nil
 }
@@ -316,6 +339,7 @@ func (r *Runtime) Register(name string, fn lua.LGFunction) error {
 // []string{path}, "", args...) does.
 func (r *Runtime) DoFile(ctx context.Context, path string, args ...string) error {
 	if IsAdvPLSource(path) {
+		r.installGlobals()
 		_, err := r.RunAdvPL(ctx, []string{path}, "", args...)
 		return err
 	}
@@ -333,7 +357,12 @@ func (r *Runtime) DoFile(ctx context.Context, path string, args ...string) error
 		argt.RawSetInt(i+1, lua.LString(a))
 		vals[i] = lua.LString(a)
 	}
-	r.ls.SetGlobal("arg", argt)
+	if r.deferred != nil {
+		// Not a script's assignment: it must not install the globals.
+		r.ls.G.Global.RawSetString("arg", argt)
+	} else {
+		r.ls.SetGlobal("arg", argt)
+	}
 	_, err = r.run(ctx, path, src, vals, 0)
 	return err
 }

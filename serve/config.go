@@ -3,9 +3,10 @@
 // River job queue kept in an embedded SQLite store (one machine, one or
 // several processes). See docs/serve.md.
 //
-// serve sits above package runtime: every job run gets a fresh
-// runtime.Runtime whose KillApp, StartJob, LockByName and UnLockByName are
-// bound to the server (KillApp() is .T. while the server stops, StartJob
+// serve sits above package runtime: jobs run on a runtime.Pool per
+// environment, each run with globals and AdvPL state of its own
+// (runtime.Pool.RunFunc) and KillApp, StartJob, LockByName and
+// UnLockByName bound to the server (KillApp() is .T. while the server stops, StartJob
 // without lWait queues a job any node can run, named locks live in the
 // store).
 package serve
@@ -71,7 +72,9 @@ type Job struct {
 	Timeout time.Duration
 	// MaxAttempts is how many times a failed run is tried.
 	MaxAttempts int
-	// LockKey is the uniqueness key: one live run per LockKey.
+	// LockKey is the uniqueness key: one live run per LockKey. Without
+	// LockKey= it is the mailbox the job reads when its source tells
+	// ("pop3://host/account", see defaultLockKey), else Name.
 	LockKey string
 }
 
@@ -158,6 +161,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("serve: %s: [OnStart] Jobs= names %d jobs, at most %d", name, len(names), maxJobs)
 	}
 	seen := map[string]bool{}
+	var cache sourceCache
 	for _, n := range names {
 		up := strings.ToUpper(n)
 		if seen[up] {
@@ -167,6 +171,9 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		j, err := parseJob(f, n, every, &c.Warnings)
 		if err != nil {
 			return nil, fmt.Errorf("serve: %s: %w", name, err)
+		}
+		if j.LockKey == "" {
+			j.LockKey = defaultLockKey(name, f, j, &cache)
 		}
 		c.Jobs = append(c.Jobs, j)
 	}
@@ -241,9 +248,6 @@ func parseJob(f *mail.INI, n string, every time.Duration, warn *[]string) (Job, 
 	}
 	if s.HasKey("Instances") {
 		*warn = append(*warn, fmt.Sprintf("[%s] Instances= is for HTTP jobs in TOTVS: ignored", n))
-	}
-	if j.LockKey == "" {
-		j.LockKey = j.Name
 	}
 	return j, nil
 }

@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -187,5 +189,110 @@ func TestStorePath(t *testing.T) {
 	}
 	if err := checkLocalPath(t.TempDir() + "/jobs.db"); err != nil {
 		t.Errorf("a local path was refused: %v", err)
+	}
+}
+
+// TestDefaultLockKey: without LockKey= a job's key is the mailbox its
+// source reads when that can be known, else the section name; two jobs
+// reading one mailbox get one key.
+func TestDefaultLockKey(t *testing.T) {
+	files := map[string]string{
+		"apo/xmlimp.prw": `#include "totvs.ch"
+User Function XmlImp(cEmp)
+	Local oServer := TMailManager():New()
+	// the mailbox of the supplier invoices
+	oServer:Init("POP.Example.com:995", "", "NFE@example.com", "secret", 995, 0)
+	oServer:PopConnect()
+Return .T.
+
+User Function Other()
+	MailPopOn("other.example.com", "someone", "x")
+Return .T.
+`,
+		"apo/imapmove.prw": `User Function ImapMove()
+	Local cHost := GetMV("MV_IMAPSRV")
+	Local cUser := SuperGetMV("MV_IMAPUSR", .F., "unused")
+	oServer := TMailManager():New()
+	oServer:Init(cHost, "", cUser, "pw", 993, 0)
+	oServer:IMAPConnect()
+Return .T.
+`,
+		"apo/legacy.prw": `#include "ap5mail.ch"
+User Function Legacy()
+	Local cAcc := GetNewPar("MV_NOSUCH", "caixa@example.com")
+	CONNECT POP SERVER "pop.example.com" ACCOUNT cAcc PASSWORD "x" RESULT lOk
+Return .T.
+`,
+		"apo/dynamic.prw": `User Function Dynamic(cHost)
+	oServer := TMailManager():New()
+	oServer:Init(cHost, "", "user", "pw", 110, 0)
+	oServer:PopConnect()
+Return .T.
+`,
+		"apo/two.prw": `User Function TwoBoxes()
+	MailPopOn("a.example.com", "x", "p")
+	MailPopOn("b.example.com", "x", "p")
+Return .T.
+`,
+		"apo/sender.prw": `User Function Sender()
+	oServer := TMailManager():New()
+	oServer:Init("", "smtp.example.com", "user", "pw", 0, 587)
+	oServer:SmtpConnect()
+Return .T.
+`,
+		"apo/both.prw": `User Function Both()
+	oServer:Init("mail.example.com", "", "user", "pw", 0, 0)
+	oServer:PopConnect()
+	oServer:IMAPConnect()
+Return .T.
+`,
+		"apo/broken.prw": "User Function Broken()\n\toServer:Init(\"a.example.com\", \"\", \"u\"\n\toServer:PopConnect(\n\tMailPopOn()\n\tCONNECT POP SERVER ACCOUNT PASSWORD\n",
+		"apo/quotes.prw": "User Function Quotes()\n\tMailPopOn('pop.example.com\", \"x')\n",
+		"jobs/imp.lua": `-- the same mailbox as U_XMLIMP, from Lua
+local oServer = TMailManager():New()
+oServer:Init("pop.example.com", "", "nfe@example.com", "secret", 995, 0)
+if oServer:PopConnect() ~= 0 then return end
+`,
+	}
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		main, extra, want string
+	}{
+		{"U_XMLIMP", "", "pop3://pop.example.com/nfe@example.com"},
+		{"jobs/imp.lua", "", "pop3://pop.example.com/nfe@example.com"},
+		{"other", "", "pop3://other.example.com/someone"},
+		{"U_IMAPMOVE", "", "imap://imap.example.com/xml@example.com"},
+		{"U_LEGACY", "", "pop3://pop.example.com/caixa@example.com"},
+		{"U_DYNAMIC", "", "J"},
+		{"U_TWOBOXES", "", "J"},
+		{"U_SENDER", "", "J"},
+		{"U_BOTH", "", "J"},
+		{"U_NOSUCH", "", "J"},
+		{"U_BROKEN", "", "J"},
+		{"U_QUOTES", "", "J"},
+		{"jobs/missing.lua", "", "J"},
+		{"U_XMLIMP", "LockKey=shared\n", "shared"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.main+tt.extra, func(t *testing.T) {
+			ini := "[OnStart]\nJobs=J\n[J]\nMain=" + tt.main + "\nEnvironment=P12\n" + tt.extra +
+				"[P12]\nSourcePath=apo\n[Parameters]\nMV_IMAPSRV=IMAP.example.com\nMV_IMAPUSR=xml@example.com\n"
+			c, err := ParseConfig(filepath.Join(dir, "appserver.ini"), []byte(ini))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Jobs[0].LockKey; got != tt.want {
+				t.Errorf("LockKey %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

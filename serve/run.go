@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -25,7 +24,9 @@ import (
 // maxSources bounds the files a SourcePath may hold.
 const maxSources = 5000
 
-// runJob runs one attempt of j on a fresh Runtime.
+// runJob runs one attempt of j on a state of the runtime.Pool of its
+// environment: the run gets its own globals, AdvPL state and bindings
+// (see runtime.Pool.RunFunc), its output prefixed with the job name.
 func (s *Server) runJob(ctx context.Context, j Job, row *rivertype.JobRow, call *callArgs) error {
 	owner := s.node + "/" + strconv.FormatInt(row.ID, 10) + "/" + strconv.Itoa(row.Attempt)
 	defer func() {
@@ -35,36 +36,22 @@ func (s *Server) runJob(ctx context.Context, j Job, row *rivertype.JobRow, call 
 			s.logger.Warn("serve: "+err.Error(), "job", j.Name)
 		}
 	}()
+	pool, err := s.pool(j.Environment)
+	if err != nil {
+		return fmt.Errorf("job %s: %w", j.Name, err)
+	}
 	prefix := "[" + j.Name + "] "
 	out := &prefixWriter{mu: &s.outMu, w: s.stdout, prefix: prefix}
 	errOut := &prefixWriter{mu: &s.outMu, w: s.stderr, prefix: prefix}
 	defer out.Flush()
 	defer errOut.Flush()
-	opts := advrt.Options{ConfigPath: s.cfg.Path, Stdout: out, Stderr: errOut,
-		Logger: s.logger, Libs: advrt.Libs{Unrestricted: true}}
-	if j.Environment != "" {
-		opts.INI = withEnvironment(s.cfg.Data, j.Environment)
-	}
-	if s.opts.Runtime != nil {
-		s.opts.Runtime(&opts)
-	}
-	r, err := advrt.New(opts)
-	if err != nil {
-		return fmt.Errorf("job %s: %w", j.Name, err)
-	}
-	defer r.Close()
-	for name, fn := range s.opts.Funcs {
-		if err := r.Register(name, fn); err != nil {
-			return fmt.Errorf("job %s: %w", j.Name, err)
+	err = pool.RunFunc(ctx, out, errOut, func(ctx context.Context, r *advrt.Runtime) error {
+		if err := s.bind(ctx, r, j, owner); err != nil {
+			return err
 		}
-	}
-	if err := s.bind(ctx, r, j, owner); err != nil {
-		return fmt.Errorf("job %s: %w", j.Name, err)
-	}
-
-	if call == nil && j.IsScript() {
-		err = r.DoFile(ctx, s.scriptPath(j.Main), j.Params...)
-	} else {
+		if call == nil && j.IsScript() {
+			return r.DoFile(ctx, s.scriptPath(j.Main), j.Params...)
+		}
 		args := make([]lua.LValue, 0, len(j.Params))
 		if call != nil {
 			for _, p := range call.Params {
@@ -75,8 +62,8 @@ func (s *Server) runJob(ctx context.Context, j Job, row *rivertype.JobRow, call 
 				args = append(args, lua.LString(p))
 			}
 		}
-		err = s.callFunction(ctx, r, j, args)
-	}
+		return s.callFunction(ctx, r, j, args)
+	})
 	if ee := (*advrt.ExitError)(nil); errors.As(err, &ee) && ee.Code == 0 {
 		err = nil
 	}
@@ -86,18 +73,59 @@ func (s *Server) runJob(ctx context.Context, j Job, row *rivertype.JobRow, call 
 	return nil
 }
 
+// pool returns the runtime.Pool of environment env, creating it on first
+// use: Workers states built from the ini with [advmail] Environment=env,
+// Options.Runtime applied and Options.Funcs registered.
+func (s *Server) pool(env string) (*advrt.Pool, error) {
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
+	if s.poolsClosed {
+		return nil, advrt.ErrPoolClosed
+	}
+	if p, ok := s.pools[env]; ok {
+		return p, nil
+	}
+	opts := advrt.Options{ConfigPath: s.cfg.Path, Stdout: s.stdout, Stderr: s.stderr,
+		Logger: s.logger, Libs: advrt.Libs{Unrestricted: true}}
+	if env != "" {
+		opts.INI = withEnvironment(s.cfg.Data, env)
+	}
+	if s.opts.Runtime != nil {
+		s.opts.Runtime(&opts)
+	}
+	p, err := advrt.NewPool(opts, s.workers)
+	if err != nil {
+		return nil, err
+	}
+	for name, fn := range s.opts.Funcs {
+		if err := p.Register(name, fn); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	if s.pools == nil {
+		s.pools = map[string]*advrt.Pool{}
+	}
+	s.pools[env] = p
+	return p, nil
+}
+
+// closePools closes the pools once no job runs any more.
+func (s *Server) closePools() error {
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
+	s.poolsClosed = true
+	var errs []error
+	for env, p := range s.pools {
+		errs = append(errs, p.Close())
+		delete(s.pools, env)
+	}
+	return errors.Join(errs...)
+}
+
 // scriptPath resolves a Main= script path: as given when it exists, else
 // relative to the folder of the ini.
-func (s *Server) scriptPath(p string) string {
-	p = filepath.FromSlash(strings.ReplaceAll(p, `\`, "/"))
-	if filepath.IsAbs(p) {
-		return p
-	}
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	return filepath.Join(filepath.Dir(s.cfg.Path), p)
-}
+func (s *Server) scriptPath(p string) string { return scriptPathOf(s.cfg.Path, p) }
 
 // callFunction loads the sources of j's environment and calls j.Main.
 func (s *Server) callFunction(ctx context.Context, r *advrt.Runtime, j Job, args []lua.LValue) error {
@@ -151,6 +179,11 @@ func (s *Server) sourcePath(env string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return sourcePathOf(s.cfg.Path, f, env)
+}
+
+// sourcePathOf is sourcePath for the ini f read from path.
+func sourcePathOf(path string, f *mail.INI, env string) (string, error) {
 	if env == "" {
 		env = strings.TrimSpace(f.Section("advmail").Key("Environment"))
 	}
@@ -171,7 +204,7 @@ func (s *Server) sourcePath(env string) (string, error) {
 	}
 	v = filepath.FromSlash(strings.ReplaceAll(v, `\`, "/"))
 	if !filepath.IsAbs(v) {
-		v = filepath.Join(filepath.Dir(s.cfg.Path), v)
+		v = filepath.Join(filepath.Dir(path), v)
 	}
 	return v, nil
 }

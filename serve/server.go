@@ -77,15 +77,16 @@ type Options struct {
 	// Grace is how long Stop lets running jobs finish before cancelling
 	// them; 0 means DefaultGrace.
 	Grace time.Duration
-	// Workers is how many jobs run at once on this node; 0 means the
-	// number of jobs plus 4 (for StartJob).
+	// Workers is how many jobs run at once on this node, and the number
+	// of states of the runtime.Pool of each environment jobs run in; 0
+	// means the number of jobs plus 4 (for StartJob).
 	Workers int
 	// PollInterval is how often the store is polled for work; 0 means 1s.
 	PollInterval time.Duration
-	// Runtime, when set, adjusts the options of each job's Runtime (a
-	// sandbox, a dialer).
+	// Runtime, when set, adjusts the options of the runtime.Pool jobs
+	// run on (a sandbox, a dialer); it is called once per environment.
 	Runtime func(*advrt.Options)
-	// Funcs are host functions registered in each job's Runtime.
+	// Funcs are host functions registered in every state of the pools.
 	Funcs map[string]lua.LGFunction
 }
 
@@ -103,6 +104,11 @@ type Server struct {
 	outMu    sync.Mutex
 	rescue   time.Duration
 	gate     batchGate
+	workers  int
+
+	poolMu      sync.Mutex
+	pools       map[string]*advrt.Pool // per environment, see pool
+	poolsClosed bool
 }
 
 // NodeName returns the default node name: host:pid.
@@ -149,6 +155,7 @@ func New(opts Options) (*Server, error) {
 	if workers <= 0 {
 		workers = len(s.cfg.Jobs) + 4
 	}
+	s.workers = workers
 	poll := opts.PollInterval
 	if poll <= 0 {
 		poll = time.Second
@@ -199,6 +206,10 @@ func (s *Server) Start(ctx context.Context) error {
 	for _, w := range s.cfg.Warnings {
 		s.logger.Warn("serve: " + w)
 	}
+	s.poolMu.Lock()
+	s.poolsClosed = false // a Server stopped by Stop may start again
+	s.poolMu.Unlock()
+	s.stopping.Store(false)
 	if err := s.client.Start(ctx); err != nil {
 		return fmt.Errorf("serve: start: %w", err)
 	}
@@ -218,7 +229,11 @@ func (s *Server) Start(ctx context.Context) error {
 // ctx bounds the whole stop.
 func (s *Server) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
-	if err := s.client.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	err := s.client.Stop(ctx)
+	if cerr := s.closePools(); cerr != nil {
+		s.logger.Warn("serve: close runtimes: " + cerr.Error())
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serve: stop: %w", err)
 	}
 	return nil

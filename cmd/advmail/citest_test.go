@@ -43,16 +43,16 @@ func TestCITestScript(t *testing.T) {
 		want []string // lines, in full
 	}{
 		{"no lab", []string{"ADVMAIL_LAB_ENV=" + missing}, nil, 0,
-			[]string{"go test ./...", skipped + missing + " not found); start it with: sudo testdata/maillab/start.sh (or run everything against it: bash testdata/maillab/test.sh)"}},
-		{"lab up", []string{"ADVMAIL_LAB_ENV=" + labJSON}, nil, 0, []string{"go test ./..."}},
-		{"lab dir", []string{"ADVMAIL_LAB_ENV=" + labDir}, nil, 0, []string{"go test ./..."}},
-		{"required", []string{"ADVMAIL_LAB=required", "ADVMAIL_LAB_ENV=" + missing}, nil, 0, []string{"go test ./..."}},
+			[]string{"go test -timeout 30m ./...", skipped + missing + " not found); start it with: sudo testdata/maillab/start.sh (or run everything against it: bash testdata/maillab/test.sh)"}},
+		{"lab up", []string{"ADVMAIL_LAB_ENV=" + labJSON}, nil, 0, []string{"go test -timeout 30m ./..."}},
+		{"lab dir", []string{"ADVMAIL_LAB_ENV=" + labDir}, nil, 0, []string{"go test -timeout 30m ./..."}},
+		{"required", []string{"ADVMAIL_LAB=required", "ADVMAIL_LAB_ENV=" + missing}, nil, 0, []string{"go test -timeout 30m ./..."}},
 		{"absent", []string{"ADVMAIL_LAB=absent"}, nil, 0,
-			[]string{"go test ./...", "integration: SKIPPED: ADVMAIL_LAB=absent disables the mail lab tests"}},
+			[]string{"go test -timeout 30m ./...", "integration: SKIPPED: ADVMAIL_LAB=absent disables the mail lab tests"}},
 		{"maillab dir", []string{"MAILLAB_DIR=" + filepath.Dir(missing)}, []string{"-count=1", "./integration"}, 0,
-			[]string{"go test -count=1 ./integration", skipped + missing + " not found); start it with: sudo testdata/maillab/start.sh (or run everything against it: bash testdata/maillab/test.sh)"}},
-		{"other packages", []string{"ADVMAIL_LAB_ENV=" + missing}, []string{"./runtime"}, 0, []string{"go test ./runtime"}},
-		{"failure kept", []string{"FAKE_GO_FAIL=1", "ADVMAIL_LAB_ENV=" + labJSON}, nil, 1, []string{"go test ./..."}},
+			[]string{"go test -timeout 30m -count=1 ./integration", skipped + missing + " not found); start it with: sudo testdata/maillab/start.sh (or run everything against it: bash testdata/maillab/test.sh)"}},
+		{"other packages", []string{"ADVMAIL_LAB_ENV=" + missing}, []string{"./runtime"}, 0, []string{"go test -timeout 30m ./runtime"}},
+		{"failure kept", []string{"FAKE_GO_FAIL=1", "ADVMAIL_LAB_ENV=" + labJSON}, nil, 1, []string{"go test -timeout 30m ./..."}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

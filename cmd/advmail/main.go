@@ -25,9 +25,11 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/advmail/advmail/mail"
 	advrt "github.com/advmail/advmail/runtime"
 )
 
@@ -79,14 +81,14 @@ func init() {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run dispatches args to a subcommand and returns the exit status.
+// run dispatches args to a subcommand and returns the exit status. The
+// temporary files of big received messages (mail.RemoveTempFiles) are
+// removed before it returns, whatever the command and however it ended.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	defer mail.RemoveTempFiles()
 	e := &env{stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
@@ -100,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		name = "version"
 	}
 	if c := findCommand(name); c != nil {
+		ctx, stop := interruptOnSignal(ctx, c.name == "run")
+		defer stop()
 		return c.run(ctx, e, args[1:])
 	}
 	fmt.Fprintf(stderr, "advmail: unknown command %q\n\n", args[0])
@@ -323,6 +327,9 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		Libs:        advrt.Libs{Unrestricted: true},
 		Lenient:     o.lenient,
 		IncludeDirs: o.include,
+		// A Lua script installs the prelude and the classes when it
+		// first uses a global beyond the standard library.
+		DeferGlobals: !advrt.IsAdvPLSource(script),
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
@@ -353,6 +360,47 @@ func cmdRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "advmail: %v\n", err)
 	}
 	return code
+}
+
+// interruptOnSignal returns a context that Ctrl-C (os.Interrupt)
+// cancels: a running script stops at its next instruction and its
+// connections are closed. With term (advmail run), SIGTERM does the same,
+// and a second signal of either kind ends the process at once with
+// status 128+signal, after removing the temporary files of big messages
+// (the normal ways out of run remove them too). stop stops listening.
+func interruptOnSignal(ctx context.Context, term bool) (_ context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	sigs := make(chan os.Signal, 1)
+	if term {
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	} else {
+		signal.Notify(sigs, os.Interrupt)
+	}
+	done := make(chan struct{})
+	go func() {
+		for n := 0; ; n++ {
+			var s os.Signal
+			select {
+			case s = <-sigs:
+			case <-done:
+				return
+			}
+			cancel()
+			if term && n > 0 {
+				mail.RemoveTempFiles()
+				code := 128 + 2 // SIGINT
+				if sig, ok := s.(syscall.Signal); ok {
+					code = 128 + int(sig)
+				}
+				os.Exit(code)
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // checkReadable reports why the source file path cannot be read, nil when

@@ -36,12 +36,18 @@ func init() {
 var serveAbout = []string{
 	"Runs every job of [OnStart] Jobs= as the TOTVS AppServer does: Main= (a function among the sources under",
 	"the environment's SourcePath, U_ optional, or a script path), Environment=, nParms=/ParmN=, RefreshRate=.",
-	"advmail-only job keys: Schedule= (cron), Timeout=, MaxAttempts=, LockKey=. Jobs live in a River queue in",
-	"[advmail] JobStore=sqlite:PATH (default: advmail/jobs.db in the user's state folder); several advmail",
-	"serve processes on one store share the work, one run per LockKey at a time.",
+	"advmail-only job keys: Schedule= (cron), Timeout=, MaxAttempts=, LockKey= (default: the mailbox the job",
+	"reads, pop3://host/account, when its source tells; else the section name). One run per LockKey at a time.",
+	"Jobs live in a River queue in [advmail] JobStore=:",
+	"  sqlite:PATH          (default: advmail/jobs.db in the user's state folder; not on a network share)",
+	"                       several advmail serve processes on one machine share it",
+	"  postgres://…         scale out: the same command on every machine, one shared queue; River elects",
+	"                       the leader that inserts the periodic jobs, any node runs them",
+	"Delivery is at least once: a run whose node died is run again, so routines must be safe to repeat.",
 	"SIGTERM or Ctrl-C stops taking work, lets running jobs finish within --grace, then cancels them;",
-	"KillApp() returns .T. meanwhile. --http serves River's web UI under /jobs and /healthz (503 when",
-	"a job's last success is too old).",
+	"KillApp() returns .T. meanwhile. --http serves River's web UI under /jobs and /healthz (503 when a",
+	"job's last success is older than [advmail] HealthMaxAge, by default 3 RefreshRate periods plus its",
+	"Timeout). See docs/serve.md.",
 }
 
 var jobsAbout = []string{
