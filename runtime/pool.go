@@ -116,20 +116,32 @@ func (p *Pool) Sandbox() *sandbox.Sandbox { return p.sb }
 // state is busy it waits for one until ctx is done. Cancelling ctx, or
 // closing the pool, stops the script promptly, mail operations included.
 func (p *Pool) Run(ctx context.Context, s *Script, args ...string) error {
+	ps, ctx, release, err := p.borrow(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return ps.run(ctx, s, args)
+}
+
+// borrow takes an idle state for one run and returns it with the run's
+// context, which closing the pool cancels; release puts the state back.
+func (p *Pool) borrow(ctx context.Context) (*pooled, context.Context, func(), error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ps, err := p.get(ctx)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	defer func() { p.idle <- ps }()
-
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	stop := context.AfterFunc(p.ctx, func() { cancel(ErrPoolClosed) })
-	defer stop()
-	return ps.run(ctx, s, args)
+	release := func() {
+		stop()
+		cancel(nil)
+		p.idle <- ps
+	}
+	return ps, ctx, release, nil
 }
 
 // get borrows an idle state.

@@ -27,19 +27,11 @@ import (
 // stdout and stderr, when not nil, receive this run's console and error
 // output instead of the pool's (the protocol trace excepted).
 func (p *Pool) RunFunc(ctx context.Context, stdout, stderr io.Writer, fn func(ctx context.Context, r *Runtime) error) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ps, err := p.get(ctx)
+	ps, ctx, release, err := p.borrow(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { p.idle <- ps }()
-
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stop := context.AfterFunc(p.ctx, func() { cancel(ErrPoolClosed) })
-	defer stop()
+	defer release()
 
 	r := ps.r
 	L := r.State() // the state as scripts see it, globals all installed
