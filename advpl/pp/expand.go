@@ -27,6 +27,11 @@ func (p *proc) expandLine(f *fileCtx, ll logicalLine) string {
 		changed = true
 		count += n
 		work += len(toks)
+		p.work += len(toks)
+		if p.work > maxSourceExpansionWork {
+			p.diag(f.name, ll.first, false, "preprocessor: expansions of this source exceed %d tokens in all (%s)", maxSourceExpansionWork, what)
+			return ""
+		}
 		if count > maxExpansions || work > maxExpansionWork {
 			p.diag(f.name, ll.first, false, "preprocessor: expansion does not terminate (%s)", what)
 			return ""

@@ -56,6 +56,9 @@ const (
 	// rounds of one line, so a line is preprocessed in bounded time even
 	// when every round stays under maxLineTokens.
 	maxExpansionWork = 2_000_000
+	// maxSourceExpansionWork bounds the same over every line of one
+	// Process call, so many lines of costly expansions stay bounded too.
+	maxSourceExpansionWork = 8_000_000
 )
 
 // Process preprocesses src (already decoded to UTF-8 by the caller) of file
@@ -105,6 +108,7 @@ type proc struct {
 	out     *Output
 	size    int
 	tokBuf  []token // reused by expandLine
+	work    int     // tokens produced by substitution so far, all lines
 }
 
 // fileCtx is the state of one file being preprocessed.

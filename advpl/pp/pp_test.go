@@ -162,6 +162,18 @@ func TestExpansionBounded(t *testing.T) {
 	}
 }
 
+// TestSourceExpansionBounded: many lines that each stay under the
+// per-line budget (a fuzz find: each line costs about 0.6 s, a file of
+// them took a minute) hit the budget of the whole source instead.
+func TestSourceExpansionBounded(t *testing.T) {
+	src := "#define F(0)0!F(0!F(F(F(0)0\n" + strings.Repeat("F(F(F(0)0\n", 40)
+	out, _ := run(t, src, Options{})
+	e := errorsOf(out)
+	if len(e) == 0 || !strings.Contains(e[len(e)-1], "in all") {
+		t.Errorf("diagnostics %v", e)
+	}
+}
+
 func TestDirectiveDiagnostics(t *testing.T) {
 	out, lines := run(t, "#foo bar\n  #error boom\n#pragma x\nx", Options{})
 	e := errorsOf(out)
