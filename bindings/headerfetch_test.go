@@ -70,14 +70,14 @@ func (c *turnConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// TestHeaderFetchOnOwnConnection checks that StartGetAllMsgHeader runs on
-// the script's IMAP connection: no second connection, one round trip (the
-// FETCH) for the selected folder, two (SELECT with the FETCH sent behind
-// it, SELECT back) for another one, which stays invisible to GetFolder.
-func TestHeaderFetchOnOwnConnection(t *testing.T) {
+// countingIMAPState returns a state on a sandbox IMAP engine whose
+// connections count their round trips, with a Lua fetchAll(o, folder,
+// names) that runs StartGetAllMsgHeader to its end and returns the rows.
+func countingIMAPState(t *testing.T) (*lua.LState, *turnCounter) {
+	t.Helper()
 	e, _, cfg := sandboxEngine(t)
 	cfg.Protocol = "IMAP"
-	var tc turnCounter
+	tc := &turnCounter{}
 	e.Transport.Dial = tc.wrap(e.Transport.Dial)
 	L := newState(t, e)
 	installSleep(L)
@@ -90,7 +90,17 @@ func TestHeaderFetchOnOwnConnection(t *testing.T) {
 				sleep(2)
 			end
 			error("EndGetAllMsgHeader never finished")
-		end
+		end`)
+	return L, tc
+}
+
+// TestHeaderFetchOnOwnConnection checks that StartGetAllMsgHeader runs on
+// the script's IMAP connection: no second connection, one round trip (the
+// FETCH) for the selected folder, two (SELECT with the FETCH sent behind
+// it, SELECT back) for another one, which stays invisible to GetFolder.
+func TestHeaderFetchOnOwnConnection(t *testing.T) {
+	L, tc := countingIMAPState(t)
+	runScript(t, L, `
 		o = TMailManager():New()
 		o:Init("imap.empresa.com.br", "", "rt@empresa.com.br", "pw")
 		ok(o:IMAPConnect(), o, "IMAPConnect")
@@ -155,22 +165,8 @@ func TestHeaderFetchOnOwnConnection(t *testing.T) {
 // fetch of another folder right after it costs no SELECT of INBOX, while
 // GetFolder, GetNumMsgs and the message calls see INBOX as before.
 func TestIMAPConnectSelectsLater(t *testing.T) {
-	e, _, cfg := sandboxEngine(t)
-	cfg.Protocol = "IMAP"
-	var tc turnCounter
-	e.Transport.Dial = tc.wrap(e.Transport.Dial)
-	L := newState(t, e)
-	installSleep(L)
+	L, tc := countingIMAPState(t)
 	runScript(t, L, `
-		function fetchAll(o, folder, names)
-			eq(o:StartGetAllMsgHeader(folder, names), true, "StartGetAllMsgHeader " .. folder)
-			for i = 1, 2000 do
-				local done, a = o:EndGetAllMsgHeader()
-				if done then return a end
-				sleep(2)
-			end
-			error("EndGetAllMsgHeader never finished")
-		end
 		function connect()
 			local o = TMailManager():New()
 			o:Init("imap.empresa.com.br", "", "lazy@empresa.com.br", "pw")
